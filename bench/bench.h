@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark suite: each benchmark measures one path and reports a figure.  Figures are
+ * printed, never asserted (tests do not time anything).
+ */
+#ifndef VX_BENCH_H
+#define VX_BENCH_H
+
+#include <stdio.h>
+
+#include "arch/types.h"
+
+struct bench_result {
+	const char *name;
+	const char *unit; /* "Mops/s", "ns/op", "MB/s", ... */
+	double value;
+	u64 iterations;
+};
+
+typedef void bench_fn(struct bench_result *r);
+
+/* Seconds on a monotonic clock. */
+double bench_now(void);
+
+bench_fn bench_vmcs_vmread;
+bench_fn bench_vmcs_vmwrite;
+bench_fn bench_exit_reason_summary;
+bench_fn bench_dump_vmcs_parse;
+
+/* Runs every benchmark and prints "name value unit" lines, or one JSON object per line. */
+int vx_bench_run_all(FILE *f, bool json);
+
+#endif

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* The benchmark table and its runner (`vmxsgx bench`, `make bench`). */
+#include <time.h>
+
+#include "bench/bench.h"
+
+double bench_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static bench_fn *const suite[] = {
+    bench_vmcs_vmread,
+    bench_vmcs_vmwrite,
+    bench_exit_reason_summary,
+    bench_dump_vmcs_parse,
+};
+
+int vx_bench_run_all(FILE *f, bool json)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(suite); i++) {
+		struct bench_result r = {0};
+		suite[i](&r);
+		if (json)
+			fprintf(f,
+				"{\"bench\":\"%s\",\"value\":%.3f,\"unit\":\"%s\","
+				"\"iterations\":%llu}\n",
+				r.name, r.value, r.unit, (unsigned long long)r.iterations);
+		else
+			fprintf(f, "%-28s %12.3f %-8s (%llu iterations)\n", r.name, r.value, r.unit,
+				(unsigned long long)r.iterations);
+	}
+	return 0;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMCS field storage and the data side of VMREAD/VMWRITE.
+ *
+ * SDM Vol. 3C 24.11.2 "VMREAD, VMWRITE, and Encodings of VMCS Fields": a 64-bit field can be
+ * accessed whole ("full", encoding bit 0 = 0) or as its upper 32 bits ("high", bit 0 = 1);
+ * only 64-bit fields have a high encoding.  30.3 VMREAD: "If the VMCS field specified by the
+ * source operand is shorter than this effective operand size, the high bits of the
+ * destination operand are cleared to 0.  If the VMCS field is longer, then the high bits of
+ * the field are not read."  VMWRITE: shorter field -> high bits of the source are ignored;
+ * longer field -> the high bits of the field are cleared to 0.
+ */
+#include "vmx/vmcs.h"
+
+#include <string.h>
+
+/*
+ * Encoding -> slot, resolved at compile time: the key packs index (bits 9:1), type (11:10)
+ * and width (14:13) into 13 bits; 0 means "no such field", otherwise slot + 1.
+ */
+#define VMCS_KEY(enc) \
+	((((enc) >> 1) & 0x1ffu) | ((((enc) >> 10) & 3u) << 9) | ((((enc) >> 13) & 3u) << 11))
+static const u16 slot_of_key[1u << 13] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_KEY(enc)] = VMCS_SLOT_##name + 1,
+#include "arch/vmcs_fields.def"
+};
+
+static const u8 slot_width[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = width,
+#include "arch/vmcs_fields.def"
+};
+
+static const u8 slot_type[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_ENC_TYPE(enc),
+#include "arch/vmcs_fields.def"
+};
+
+static u64 width_mask(unsigned width)
+{
+	switch (width) {
+	case VMCS_W16: return 0xffffull;
+	case VMCS_W32: return 0xffffffffull;
+	default: return ~0ull; /* 64-bit and natural width (64-bit processor) */
+	}
+}
+
+u64 vmcs_slot_mask(enum vmcs_slot s)
+{
+	return width_mask(slot_width[s]);
+}
+
+int vmcs_slot_of(u64 enc, bool *high)
+{
+	*high = false;
+	/* Bits 63:32 set, bit 12 or bits 31:15 set: no field (24.11.2, Table 24-17). */
+	if (enc >> 32 || VMCS_ENC_RESERVED(enc))
+		return -1;
+	unsigned s = slot_of_key[VMCS_KEY(enc)];
+	if (!s)
+		return -1;
+	if (enc & VMCS_ENC_ACCESS_HIGH) {
+		/* "High" access exists only for 64-bit fields. */
+		if (slot_width[s - 1] != VMCS_W64)
+			return -1;
+		*high = true;
+	}
+	return (int)s - 1;
+}
+
+void vmcs_caps_all(struct vmcs_caps *caps)
+{
+	memset(caps, 0, sizeof(*caps));
+}
+
+void vmcs_caps_set_unsupported(struct vmcs_caps *caps, u32 enc, bool unsupported)
+{
+	bool high;
+	int s = vmcs_slot_of(enc, &high);
+	if (s < 0)
+		return;
+	if (unsupported)
+		caps->unsupported[s / 64] |= BIT(s % 64);
+	else
+		caps->unsupported[s / 64] &= ~BIT(s % 64);
+}
+
+static int supported_slot(const struct vmcs_caps *caps, u64 enc, bool *high)
+{
+	int s = vmcs_slot_of(enc, high);
+	if (s >= 0 && (caps->unsupported[s / 64] & BIT(s % 64)))
+		return -1;
+	return s;
+}
+
+static u64 op_mask(unsigned op_bits)
+{
+	return op_bits >= 64 ? ~0ull : width_mask(VMCS_W32);
+}
+
+enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps, u64 enc,
+				 unsigned op_bits, u64 *val, u32 *error)
+{
+	bool high;
+	int s = supported_slot(caps, enc, &high);
+	if (s < 0) {
+		*error = VMXERR_UNSUPPORTED_VMCS_COMPONENT;
+		return VMX_FAIL_VALID;
+	}
+	u64 x = v->field[s];
+	if (high)
+		x >>= 32;
+	*val = x & op_mask(op_bits);
+	return VMX_SUCCEED;
+}
+
+enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
+				  unsigned op_bits, u32 *error)
+{
+	bool high;
+	int s = supported_slot(caps, enc, &high);
+	if (s < 0) {
+		*error = VMXERR_UNSUPPORTED_VMCS_COMPONENT;
+		return VMX_FAIL_VALID;
+	}
+	/* VM-exit information fields are read-only unless IA32_VMX_MISC[29] (30.3 VMWRITE). */
+	if (slot_type[s] == VMCS_TYPE_EXIT_INFO && !caps->vmwrite_any_field) {
+		*error = VMXERR_VMWRITE_READ_ONLY_COMPONENT;
+		return VMX_FAIL_VALID;
+	}
+	val &= op_mask(op_bits);
+	if (high)
+		v->field[s] = (v->field[s] & 0xffffffffull) | ((val & 0xffffffffull) << 32);
+	else
+		v->field[s] = val & width_mask(slot_width[s]);
+	return VMX_SUCCEED;
+}
+
+u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
+{
+	return v->field[s];
+}
+
+void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
+{
+	v->field[s] = val & width_mask(slot_width[s]);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMCS as the processor keeps it: storage for every field of src/arch/vmcs_fields.def
+ * and the data side of VMREAD/VMWRITE (Intel SDM Vol. 3C 24.11.2 "VMREAD, VMWRITE, and
+ * Encodings of VMCS Fields"; 30.3 "VMX Instructions", pages VMREAD and VMWRITE).  The
+ * instruction-level checks (#UD, VM exit, #GP, VMfailInvalid) belong to the VMX instruction
+ * layer; this file gives the outcome once a current VMCS exists.
+ */
+#ifndef VX_VMX_VMCS_H
+#define VX_VMX_VMCS_H
+
+#include "arch/vmx.h"
+
+/* What the processor supports, from its capability MSRs and CPUID. */
+struct vmcs_caps {
+	/* IA32_VMX_MISC bit 29: VMWRITE may write any supported field, incl. exit information. */
+	bool vmwrite_any_field;
+	/* Fields this processor does not support (e.g. ENCLS_EXITING_BITMAP without SGX): one bit
+	 * per slot; VMREAD/VMWRITE of them fail with error 12 like unknown encodings. */
+	u64 unsupported[(VMCS_NSLOTS + 63) / 64];
+};
+
+struct vmcs {
+	u32 revision_id; /* bits 30:0 revision, bit 31 shadow-VMCS indicator */
+	u32 abort;       /* VMX-abort indicator */
+	u64 field[VMCS_NSLOTS];
+};
+
+/* Outcome of a VMX instruction (30.2 "Conventions"): data, not an error path. */
+enum vmx_insn_result { VMX_SUCCEED, VMX_FAIL_INVALID, VMX_FAIL_VALID };
+
+/* Slot of a full or high encoding, or -1 when the encoding names no field of the SDM. */
+int vmcs_slot_of(u64 enc, bool *high);
+
+void vmcs_caps_all(struct vmcs_caps *caps); /* every field, exit info read-only */
+void vmcs_caps_set_unsupported(struct vmcs_caps *caps, u32 enc, bool unsupported);
+
+/*
+ * VMREAD with a current VMCS.  op_bits is the operand size (64 in 64-bit mode, 32 outside).
+ * VMX_FAIL_VALID sets *error (12: unsupported component); on success *val holds the field
+ * zero-extended (or truncated to op_bits).
+ */
+enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps, u64 enc,
+				 unsigned op_bits, u64 *val, u32 *error);
+/* VMWRITE with a current VMCS: 12 unsupported component, 13 read-only component. */
+enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
+				  unsigned op_bits, u32 *error);
+
+/* Direct accessors for the processor itself (VM entry/exit), no architectural checks.
+ * The value is stored as the processor would hold it: truncated to the field's width. */
+u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s);
+void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val);
+/* Width mask of a slot's field (0xffff, 0xffffffff or all ones). */
+u64 vmcs_slot_mask(enum vmcs_slot s);
+
+#endif
