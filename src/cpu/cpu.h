@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The processor's state and the interfaces between its parts: decoded-instruction record,
+ * instruction handlers, memory access through paging, lazy arithmetic flags, and events.
+ * Models a 64-bit Intel processor in IA-32e mode (SDM Vol. 3A chapter 2 "System Architecture
+ * Overview", chapter 4 "Paging", chapter 6 "Interrupt and Exception Handling").
+ */
+#ifndef VX_CPU_CPU_H
+#define VX_CPU_CPU_H
+
+#include "arch/types.h"
+#include "cpu/phys.h"
+
+struct vx_cpu;
+struct insn;
+
+/* What one step did (DESIGN.md section 2): architectural outcomes are data. */
+enum cpu_step {
+	STEP_RETIRED,  /* the instruction completed (including VMfail outcomes) */
+	STEP_FAULT,    /* c->event holds an exception to deliver */
+	STEP_VMEXIT,   /* a VM exit happened (VMX non-root) */
+	STEP_HALT,     /* HLT: waiting for an interrupt */
+	STEP_SHUTDOWN, /* triple fault or shutdown */
+	STEP_STOP,     /* the owner asked to stop (exit device, budget) */
+};
+
+typedef enum cpu_step op_fn(struct vx_cpu *c, const struct insn *i);
+
+/* ---- decoded instruction (own compact record; Zydis runs once per physical address) ---- */
+
+enum opk { OPK_NONE, OPK_REG, OPK_MEM, OPK_IMM, OPK_SPECIAL };
+
+struct operand {
+	u8 kind;     /* enum opk */
+	u8 size;     /* bytes: 1, 2, 4, 8 (16 for cmpxchg16b memory) */
+	u8 reg;      /* OPK_REG: 0-15 GPR; 16-19 = AH, CH, DH, BH */
+	u8 base;     /* OPK_MEM: base GPR, REG_NONE, or REG_RIP */
+	u8 index;    /* OPK_MEM: index GPR or REG_NONE */
+	u8 scale;    /* OPK_MEM: 1, 2, 4, 8 */
+	u8 seg;      /* OPK_MEM: SEG_ES..SEG_GS */
+	bool abs;    /* OPK_MEM: absolute moffs64 address in insn.imm */
+	s32 disp;    /* OPK_MEM displacement */
+	u16 special; /* OPK_SPECIAL: ZydisRegister (segment, control, debug, vector registers) */
+};
+
+#define REG_NONE 0xff
+#define REG_RIP 0xfe
+#define REG_AH 16
+
+struct insn {
+	op_fn *fn;
+	u64 imm; /* immediate (sign-extended to 64 bits when the encoding says so) or rel target
+		    delta */
+	u16 mnemonic; /* ZydisMnemonic, for traces and #UD reports */
+	u8 len;
+	u8 opsize;   /* effective operand size in bytes */
+	u8 addrsize; /* effective address size in bytes */
+	u8 prefix;   /* INSN_LOCK | INSN_REP | INSN_REPNE */
+	u8 nops;     /* explicit operands */
+	u8 cc;       /* condition code for Jcc/SETcc/CMOVcc (low 4 bits of the opcode) */
+	u8 nimm;     /* immediates seen while decoding */
+	u8 imm2;     /* second immediate (ENTER's nesting level) */
+	struct operand op[3];
+};
+
+#define INSN_LOCK 1u
+#define INSN_REP 2u   /* F3: REP / REPE */
+#define INSN_REPNE 4u /* F2: REPNE */
+
+/* ---- segments and descriptor tables ---- */
+
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR, SEG_COUNT };
+
+struct seg {
+	u16 sel;
+	u32 ar; /* VMX access-rights format (24.4.1 Table 24-2), bit 16 = unusable */
+	u32 limit;
+	u64 base;
+};
+
+struct dtr {
+	u64 base;
+	u32 limit;
+};
+
+/* ---- lazy arithmetic flags ---- */
+/*
+ * Arithmetic instructions record their operands and result; CF/PF/AF/ZF/SF/OF are computed
+ * only when read.  LF_NONE means rflags holds them already.  (The same technique Bochs uses;
+ * it keeps ADD/SUB/CMP/TEST to a few stores.)
+ */
+enum lazy_op { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG };
+
+struct lazy_flags {
+	u64 res, src, dst; /* result and the two inputs (dst op src) */
+	u8 op;             /* enum lazy_op */
+	u8 size;           /* bytes */
+	u8 carry_in;       /* ADC/SBB carry in; INC/DEC: the preserved CF */
+};
+
+/* ---- events ---- */
+
+struct event {
+	bool valid;
+	u8 vector;
+	bool has_error;
+	u32 error_code;
+	u8 type;      /* enum vmx_intr_type: hardware exception, software interrupt, ... */
+	bool has_cr2; /* #PF: the faulting linear address */
+	u64 cr2;
+};
+
+/* ---- I/O requests served by the owner (the machine in bare mode) ---- */
+
+struct io_req {
+	bool in;
+	u16 port;
+	u8 size;
+	u32 value;
+};
+
+/* ---- MSRs the processor keeps ---- */
+
+struct msrs {
+	u64 efer, star, lstar, cstar, sfmask, kernel_gs_base, tsc_aux, apic_base;
+	u64 feature_control, sysenter_cs, sysenter_esp, sysenter_eip, pat, debugctl;
+	u64 sgx_lepubkeyhash[4];
+	s64 tsc_offset; /* TSC = retired instructions + offset */
+};
+
+struct cpu_profile;
+
+/* ---- the software TLB: linear page -> host pointer with permissions ---- */
+
+#define TLB_SIZE 256
+enum {
+	TLB_R = 1,     /* readable at CPL 0 (supervisor), SMAP not considered */
+	TLB_W = 2,     /* writable at CPL 0 (dirty already set, not a code page) */
+	TLB_X = 4,     /* executable at CPL 0 */
+	TLB_UR = 8,    /* readable at CPL 3 */
+	TLB_UW = 16,   /* writable at CPL 3 */
+	TLB_UX = 32,   /* executable at CPL 3 */
+	TLB_USER = 64, /* user page (SMAP/SMEP slow path) */
+	TLB_GLOBAL = 128,
+};
+struct tlb_entry {
+	u64 tag;  /* linear page number + 1; 0 = empty */
+	u8 *host; /* host pointer of the physical page, NULL for MMIO */
+	u64 pa;   /* physical page address */
+	u32 perm; /* TLB_* */
+};
+
+/* ---- decoded-instruction cache: one block of 4096 records per physical code page ---- */
+
+struct code_cache {
+	struct insn **page; /* indexed by physical page number of RAM, NULL until executed */
+	u64 *stale;         /* one bit per page: the block must be cleared before use */
+	u64 npages;
+	u8 cur_cpl; /* CPL when cur_block was looked up (fetch rights differ) */
+	/* the page RIP is in: linear page, its block, valid while generation matches */
+	u64 cur_lin; /* linear page + 1, 0 = none */
+	struct insn *cur_block;
+	u64 cur_pa;
+};
+
+struct vx_cpu {
+	u64 gpr[16];
+	u64 rip;
+	u64 rflags;
+	struct lazy_flags lf;
+	struct seg seg[SEG_COUNT];
+	struct dtr gdtr, idtr;
+	u64 cr0, cr2, cr3, cr4, cr8, xcr0;
+	u64 dr[8];
+	u8 cpl;
+	struct msrs msr;
+
+	/* interrupt shadow: blocking by STI / MOV SS until the next instruction retires */
+	u8 shadow; /* VMX_INTR_BLOCKING_BY_STI / _MOV_SS bits, for the next boundary */
+	bool halted;
+	bool nmi_blocked;
+	int pending_intr; /* external interrupt vector waiting for IF=1, -1 none */
+
+	struct event event; /* the fault or interrupt being delivered */
+	bool stop;          /* set by a hook: end the run loop after this instruction */
+
+	u64 insn_rip;  /* RIP of the instruction being executed (fault RIP) */
+	u64 retired;   /* retired instructions: the model's time */
+	u64 rng_state; /* RDRAND/RDSEED deterministic source */
+
+	struct vx_phys *phys;
+	const struct cpu_profile *profile;
+	struct tlb_entry tlb[TLB_SIZE];
+	struct code_cache cc;
+	void *decoder; /* ZydisDecoder */
+	void *host;    /* the owner's context for callbacks (machine / hypervisor) */
+	const struct cpu_hooks *hooks;
+};
+
+/* Callbacks from the processor to whoever owns it (the machine in bare mode). */
+struct cpu_hooks {
+	/* Port I/O once the instruction's checks passed; IN fills req->value. */
+	void (*io)(struct vx_cpu *c, struct io_req *req);
+	/* an instruction the model does not execute (x87/SSE/AVX ...): trace record */
+	void (*unsupported)(struct vx_cpu *c, u64 rip, u16 mnemonic);
+};
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Linear-address translation (SDM Vol. 3A chapter 4 "Paging": 4.5 "4-Level Paging", 4.6
+ * "Access Rights", 4.7 "Page-Fault Exceptions", 4.8 "Accessed and Dirty Flags", 4.10
+ * "Caching Translation Information") and linear memory access for instructions.
+ */
+#ifndef VX_CPU_MMU_H
+#define VX_CPU_MMU_H
+
+#include <string.h>
+
+#include "cpu/cpu.h"
+
+/* Access kinds and modifiers. */
+enum {
+	ACC_READ = 0,
+	ACC_WRITE = 1,
+	ACC_EXEC = 2,
+	ACC_KIND = 3,
+	ACC_RMW = 4,      /* a read that will be followed by a write: check write rights */
+	ACC_IMPLICIT = 8, /* implicit supervisor access (GDT, IDT, TSS): CPL ignored */
+	ACC_STACK = 16,   /* through SS: a non-canonical address raises #SS, not #GP */
+};
+
+/* #PF error code bits (4.7, Figure 4-12). */
+#define PFEC_P BIT(0)
+#define PFEC_W BIT(1)
+#define PFEC_U BIT(2)
+#define PFEC_RSVD BIT(3)
+#define PFEC_I BIT(4)
+#define PFEC_PK BIT(5)
+#define PFEC_SS BIT(6)
+#define PFEC_SGX BIT(15)
+
+#define MAXPHYADDR 46 /* physical-address width of the modelled processor (CPUID 80000008H) */
+
+static inline bool is_canonical(u64 la)
+{
+	return (u64)(((s64)la << 16) >> 16) == la;
+}
+
+/* Translate la for an access; false with c->event set (#PF, or #GP/#SS for non-canonical). */
+bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa);
+/* TLB maintenance (4.10.4 "Invalidation of TLBs and Paging-Structure Caches"). */
+void tlb_flush_all(struct vx_cpu *c);
+void tlb_flush_nonglobal(struct vx_cpu *c);
+void tlb_flush_page(struct vx_cpu *c, u64 la);
+/* A physical page became a code page: later writes must go through the slow path. */
+void tlb_protect_code(struct vx_cpu *c, u64 pa);
+
+/* Linear memory access of 1..8 bytes (16 for CMPXCHG16B through two calls). */
+enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc);
+enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, unsigned acc);
+
+static inline struct tlb_entry *tlb_hit(struct vx_cpu *c, u64 la, u32 need, unsigned size)
+{
+	struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
+	if (e->tag == (la >> 12) + 1 && (e->perm & need) && e->host && (la & 4095) + size <= 4096)
+		return e;
+	return NULL;
+}
+
+static inline u32 tlb_need(const struct vx_cpu *c, unsigned kind)
+{
+	static const u32 need[2][3] = {{TLB_R, TLB_W, TLB_X}, {TLB_UR, TLB_UW, TLB_UX}};
+	return need[c->cpl == 3][kind];
+}
+
+static inline enum cpu_step mem_read(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc)
+{
+	struct tlb_entry *e =
+	    tlb_hit(c, la, tlb_need(c, (acc & ACC_RMW) ? ACC_WRITE : ACC_READ), size);
+	if (e && !(acc & ACC_IMPLICIT)) {
+		u64 x = 0;
+		memcpy(&x, e->host + (la & 4095), size);
+		*v = x;
+		return STEP_RETIRED;
+	}
+	return mem_read_slow(c, la, size, v, acc);
+}
+
+static inline enum cpu_step mem_write(struct vx_cpu *c, u64 la, unsigned size, u64 v, unsigned acc)
+{
+	struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_WRITE), size);
+	if (e && !(acc & ACC_IMPLICIT)) {
+		memcpy(e->host + (la & 4095), &v, size);
+		return STEP_RETIRED;
+	}
+	return mem_write_slow(c, la, size, v, acc);
+}
+
+/* Stack accesses through SS in 64-bit mode. */
+static inline enum cpu_step push64(struct vx_cpu *c, u64 v)
+{
+	u64 rsp = c->gpr[4] - 8;
+	enum cpu_step r = mem_write(c, rsp, 8, v, ACC_STACK);
+	if (r == STEP_RETIRED)
+		c->gpr[4] = rsp;
+	return r;
+}
+
+#endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Data movement: MOV, MOVZX, MOVSX, MOVSXD, LEA, XCHG, CMOVcc, SETcc, BSWAP, CBW/CWDE/CDQE,
+ * CWD/CDQ/CQO, NOP (SDM Vol. 2 instruction pages of those names).
+ */
+#include <Zydis/Mnemonic.h>
+
+#include "cpu/ops.h"
+
+static enum cpu_step op_mov(struct vx_cpu *c, const struct insn *i)
+{
+	if (i->op[0].kind == OPK_SPECIAL || i->op[1].kind == OPK_SPECIAL)
+		return op_mov_special(c, i);
+	u64 v;
+	enum cpu_step r = op_get(c, i, 1, &v, 0);
+	return r == STEP_RETIRED ? op_put(c, i, 0, v) : r;
+}
+
+static enum cpu_step op_movzx(struct vx_cpu *c, const struct insn *i)
+{
+	u64 v;
+	enum cpu_step r = op_get(c, i, 1, &v, 0);
+	return r == STEP_RETIRED ? op_put(c, i, 0, v) : r;
+}
+
+static enum cpu_step op_movsx(struct vx_cpu *c, const struct insn *i)
+{
+	u64 v;
+	enum cpu_step r = op_get(c, i, 1, &v, 0);
+	return r == STEP_RETIRED ? op_put(c, i, 0, sext(v, i->op[1].size)) : r;
+}
+
+static enum cpu_step op_lea(struct vx_cpu *c, const struct insn *i)
+{
+	/* LEA computes the effective address only: no segment base. */
+	struct operand o = i->op[1];
+	o.seg = SEG_DS;
+	reg_set(c, i->op[0].reg, i->op[0].size, op_la(c, i, &o));
+	return STEP_RETIRED;
+}
+
+/* XCHG with memory is always locked (SDM XCHG); the model is single-threaded per access. */
+static enum cpu_step op_xchg(struct vx_cpu *c, const struct insn *i)
+{
+	u64 a, b;
+	enum cpu_step r = op_get(c, i, 0, &a, ACC_RMW);
+	if (r == STEP_RETIRED)
+		r = op_get(c, i, 1, &b, ACC_RMW);
+	if (r == STEP_RETIRED)
+		r = op_put(c, i, 0, b);
+	if (r == STEP_RETIRED)
+		r = op_put(c, i, 1, a);
+	return r;
+}
+
+/* CMOVcc reads its source even when the condition is false (a fault is possible) and, with a
+ * 32-bit operand size, clears bits 63:32 of the destination either way. */
+static enum cpu_step op_cmovcc(struct vx_cpu *c, const struct insn *i)
+{
+	u64 v;
+	enum cpu_step r = op_get(c, i, 1, &v, 0);
+	if (r != STEP_RETIRED)
+		return r;
+	if (!cpu_cond(c, i->cc))
+		v = reg_get(c, i->op[0].reg, i->op[0].size);
+	reg_set(c, i->op[0].reg, i->op[0].size, v);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_setcc(struct vx_cpu *c, const struct insn *i)
+{
+	return op_put(c, i, 0, cpu_cond(c, i->cc));
+}
+
+static enum cpu_step op_bswap(struct vx_cpu *c, const struct insn *i)
+{
+	unsigned reg = i->op[0].reg;
+	if (i->op[0].size == 8)
+		c->gpr[reg] = __builtin_bswap64(c->gpr[reg]);
+	else if (i->op[0].size == 4)
+		c->gpr[reg] = __builtin_bswap32((u32)c->gpr[reg]);
+	else
+		reg_set(c, reg, 2, 0); /* 16-bit BSWAP: undefined; we choose 0 (decisions.md) */
+	return STEP_RETIRED;
+}
+
+/* CBW/CWDE/CDQE: sign-extend the lower half of rAX into rAX. */
+static enum cpu_step op_cbw(struct vx_cpu *c, const struct insn *i)
+{
+	unsigned half = i->opsize / 2;
+	reg_set(c, 0, i->opsize, sext(c->gpr[0], half));
+	return STEP_RETIRED;
+}
+
+/* CWD/CDQ/CQO: rDX = sign of rAX. */
+static enum cpu_step op_cwd(struct vx_cpu *c, const struct insn *i)
+{
+	u64 sign = (c->gpr[0] & sign_bit(i->opsize)) ? ~0ull : 0;
+	reg_set(c, 2, i->opsize, sign);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_nop(struct vx_cpu *c, const struct insn *i)
+{
+	(void)c;
+	(void)i;
+	return STEP_RETIRED;
+}
+
+static const struct op_def defs[] = {
+    {ZYDIS_MNEMONIC_MOV, op_mov},       {ZYDIS_MNEMONIC_MOVZX, op_movzx},
+    {ZYDIS_MNEMONIC_MOVSX, op_movsx},   {ZYDIS_MNEMONIC_MOVSXD, op_movsx},
+    {ZYDIS_MNEMONIC_LEA, op_lea},       {ZYDIS_MNEMONIC_XCHG, op_xchg},
+    {ZYDIS_MNEMONIC_CMOVO, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNO, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVB, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNB, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVZ, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNZ, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVBE, op_cmovcc}, {ZYDIS_MNEMONIC_CMOVNBE, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVS, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNS, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVP, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNP, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVL, op_cmovcc},  {ZYDIS_MNEMONIC_CMOVNL, op_cmovcc},
+    {ZYDIS_MNEMONIC_CMOVLE, op_cmovcc}, {ZYDIS_MNEMONIC_CMOVNLE, op_cmovcc},
+    {ZYDIS_MNEMONIC_SETO, op_setcc},    {ZYDIS_MNEMONIC_SETNO, op_setcc},
+    {ZYDIS_MNEMONIC_SETB, op_setcc},    {ZYDIS_MNEMONIC_SETNB, op_setcc},
+    {ZYDIS_MNEMONIC_SETZ, op_setcc},    {ZYDIS_MNEMONIC_SETNZ, op_setcc},
+    {ZYDIS_MNEMONIC_SETBE, op_setcc},   {ZYDIS_MNEMONIC_SETNBE, op_setcc},
+    {ZYDIS_MNEMONIC_SETS, op_setcc},    {ZYDIS_MNEMONIC_SETNS, op_setcc},
+    {ZYDIS_MNEMONIC_SETP, op_setcc},    {ZYDIS_MNEMONIC_SETNP, op_setcc},
+    {ZYDIS_MNEMONIC_SETL, op_setcc},    {ZYDIS_MNEMONIC_SETNL, op_setcc},
+    {ZYDIS_MNEMONIC_SETLE, op_setcc},   {ZYDIS_MNEMONIC_SETNLE, op_setcc},
+    {ZYDIS_MNEMONIC_BSWAP, op_bswap},   {ZYDIS_MNEMONIC_CBW, op_cbw},
+    {ZYDIS_MNEMONIC_CWDE, op_cbw},      {ZYDIS_MNEMONIC_CDQE, op_cbw},
+    {ZYDIS_MNEMONIC_CWD, op_cwd},       {ZYDIS_MNEMONIC_CDQ, op_cwd},
+    {ZYDIS_MNEMONIC_CQO, op_cwd},       {ZYDIS_MNEMONIC_NOP, op_nop},
+};
+OP_FAMILY_DEFINE(mov, defs);

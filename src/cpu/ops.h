@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every instruction family file needs: operand access (registers with the 8/16/32/64-bit
+ * write rules of SDM Vol. 1 3.4.1.1 "General-Purpose Registers in 64-Bit Mode", memory
+ * operands with effective-address computation of 3.7.5 "Specifying an Offset"), and the
+ * family tables that decode.c links to mnemonics.
+ */
+#ifndef VX_CPU_OPS_H
+#define VX_CPU_OPS_H
+
+#include "cpu/cpu.h"
+#include "cpu/fault.h"
+#include "cpu/flags.h"
+#include "cpu/mmu.h"
+
+/* One row of a family table: a Zydis mnemonic and its handler. */
+struct op_def {
+	u16 mnemonic; /* ZydisMnemonic */
+	op_fn *fn;
+};
+
+struct op_family {
+	const char *name;
+	const struct op_def *defs;
+	size_t n;
+};
+
+#define OP_FAMILY(name) const struct op_family op_family_##name
+#define OP_FAMILY_DEFINE(fam, table) \
+	OP_FAMILY(fam) = {#fam, table, sizeof(table) / sizeof(table[0])}
+
+extern const struct op_family op_family_mov, op_family_alu, op_family_shift, op_family_muldiv,
+    op_family_bit, op_family_string, op_family_branch, op_family_stack, op_family_system,
+    op_family_io, op_family_misc;
+
+/* MOV to/from segment, control and debug registers; PUSH/POP FS/GS (op_system.c). */
+op_fn op_mov_special;
+op_fn op_push_sreg;
+op_fn op_pop_sreg;
+
+/* ---- registers ---- */
+
+static inline u64 reg_get(const struct vx_cpu *c, unsigned reg, unsigned size)
+{
+	if (reg >= REG_AH)
+		return (c->gpr[reg - REG_AH] >> 8) & 0xff;
+	return c->gpr[reg] & size_mask(size);
+}
+
+/* 32-bit writes zero-extend to 64 bits; 8- and 16-bit writes keep the upper bits. */
+static inline void reg_set(struct vx_cpu *c, unsigned reg, unsigned size, u64 v)
+{
+	if (reg >= REG_AH) {
+		u64 *r = &c->gpr[reg - REG_AH];
+		*r = (*r & ~0xff00ull) | ((v & 0xff) << 8);
+		return;
+	}
+	switch (size) {
+	case 1: c->gpr[reg] = (c->gpr[reg] & ~0xffull) | (v & 0xff); break;
+	case 2: c->gpr[reg] = (c->gpr[reg] & ~0xffffull) | (v & 0xffff); break;
+	case 4: c->gpr[reg] = v & 0xffffffffull; break;
+	default: c->gpr[reg] = v; break;
+	}
+}
+
+/* ---- memory operands ---- */
+
+/* Effective address plus the FS/GS base (64-bit mode ignores ES/CS/SS/DS bases). */
+static inline u64 op_la(const struct vx_cpu *c, const struct insn *i, const struct operand *o)
+{
+	if (o->abs)
+		return i->imm + ((o->seg == SEG_FS || o->seg == SEG_GS) ? c->seg[o->seg].base : 0);
+	u64 ea = (u64)(s64)o->disp;
+	if (o->base == REG_RIP)
+		ea += c->rip; /* c->rip is already the next instruction's address */
+	else if (o->base != REG_NONE)
+		ea += c->gpr[o->base];
+	if (o->index != REG_NONE)
+		ea += c->gpr[o->index] * o->scale;
+	if (i->addrsize == 4)
+		ea &= 0xffffffffull;
+	if (o->seg == SEG_FS || o->seg == SEG_GS)
+		ea += c->seg[o->seg].base;
+	return ea;
+}
+
+static inline unsigned op_acc(const struct operand *o)
+{
+	return o->seg == SEG_SS ? ACC_STACK : 0;
+}
+
+/* Read operand n; `acc` ACC_RMW when the instruction will write the same operand. */
+static inline enum cpu_step op_get(struct vx_cpu *c, const struct insn *i, unsigned n, u64 *v,
+				   unsigned acc)
+{
+	const struct operand *o = &i->op[n];
+	switch (o->kind) {
+	case OPK_REG: *v = reg_get(c, o->reg, o->size); return STEP_RETIRED;
+	case OPK_IMM: *v = i->imm & size_mask(o->size); return STEP_RETIRED;
+	default: return mem_read(c, op_la(c, i, o), o->size, v, acc | op_acc(o));
+	}
+}
+
+static inline enum cpu_step op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
+{
+	const struct operand *o = &i->op[n];
+	if (o->kind == OPK_REG) {
+		reg_set(c, o->reg, o->size, v);
+		return STEP_RETIRED;
+	}
+	return mem_write(c, op_la(c, i, o), o->size, v & size_mask(o->size), op_acc(o));
+}
+
+/* Check that one byte at la is writable without writing it (ENTER's allocation). */
+static inline enum cpu_step mem_write_probe(struct vx_cpu *c, u64 la)
+{
+	u64 pa;
+	return mmu_translate(c, la, ACC_WRITE | ACC_STACK, &pa) ? STEP_RETIRED : STEP_FAULT;
+}
+
+static inline u64 sext(u64 v, unsigned size)
+{
+	unsigned sh = 64 - 8 * size;
+	return (u64)((s64)(v << sh) >> sh);
+}
+
+#endif

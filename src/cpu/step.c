@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The step loop: fetch from the decoded-instruction cache (decode on a miss), execute,
+ * retire; interrupts are recognised at instruction boundaries (SDM Vol. 3A 6.9 "Priority
+ * Among Simultaneous Exceptions and Interrupts"; 6.8.3 "Masking Exceptions and Interrupts
+ * When Switching Stacks" for the MOV SS / STI shadows).
+ *
+ * Decoded-instruction cache: one block of 4096 records per physical page of RAM, allocated
+ * when the page is first executed.  A write to such a page (phys code_write callback) marks
+ * the block stale; it is cleared at the next fetch, so the running instruction's record stays
+ * valid while it executes (self-modifying code, SDM 11.6 "Self-Modifying Code").
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/vmx.h"
+#include "cpu/decode.h"
+#include "cpu/ops.h"
+#include "cpu/step.h"
+
+#define CODE_BLOCK_BYTES (4096 * sizeof(struct insn))
+
+static void code_write(void *ctx, u64 pa)
+{
+	struct vx_cpu *c = ctx;
+	u64 pn = pa >> 12;
+	if (pn < c->cc.npages && c->cc.page[pn]) {
+		c->cc.stale[pn / 64] |= BIT(pn % 64);
+		c->phys->code_pages[pn / 64] &= ~BIT(pn % 64);
+	}
+	c->cc.cur_lin = 0;
+}
+
+bool cc_init(struct vx_cpu *c)
+{
+	c->cc.npages = c->phys->ram_size >> 12;
+	c->cc.page = calloc(c->cc.npages + 1, sizeof(*c->cc.page));
+	c->cc.stale = calloc(c->cc.npages / 64 + 1, sizeof(u64));
+	c->phys->code_write = code_write;
+	c->phys->code_ctx = c;
+	return c->cc.page && c->cc.stale;
+}
+
+void cc_free(struct vx_cpu *c)
+{
+	for (u64 p = 0; c->cc.page && p < c->cc.npages; p++)
+		free(c->cc.page[p]);
+	free(c->cc.page);
+	free(c->cc.stale);
+	c->cc.page = NULL;
+	c->cc.stale = NULL;
+}
+
+/* The decode block of a RAM page, cleared if stale; NULL for non-RAM or out of memory. */
+static struct insn *code_block(struct vx_cpu *c, u64 pa)
+{
+	u64 pn = pa >> 12;
+	if (pn >= c->cc.npages)
+		return NULL;
+	struct insn *b = c->cc.page[pn];
+	if (!b) {
+		b = calloc(4096, sizeof(*b));
+		if (!b)
+			return NULL;
+		c->cc.page[pn] = b;
+	} else if (c->cc.stale[pn / 64] & BIT(pn % 64)) {
+		memset(b, 0, CODE_BLOCK_BYTES);
+		c->cc.stale[pn / 64] &= ~BIT(pn % 64);
+	}
+	if (!phys_is_code(c->phys, pa)) {
+		c->phys->code_pages[pn / 64] |= BIT(pn % 64);
+		tlb_protect_code(c, pa);
+	}
+	return b;
+}
+
+/*
+ * Fetch and decode the instruction at RIP without caching (page-crossing instructions, MMIO
+ * code).  Bytes of the second page are fetched only when the decoder needs them, so a #PF on
+ * it is raised only for instructions that really extend into it.
+ */
+static enum cpu_step fetch_uncached(struct vx_cpu *c, struct insn *out)
+{
+	u8 buf[16];
+	u64 rip = c->rip;
+	size_t have = 0;
+	for (;;) {
+		size_t want = 15 - have;
+		size_t in_page = 4096 - ((rip + have) & 4095);
+		if (want > in_page)
+			want = in_page;
+		u64 pa;
+		if (!mmu_translate(c, rip + have, ACC_EXEC, &pa))
+			return STEP_FAULT;
+		for (size_t k = 0; k < want; k++)
+			buf[have + k] = (u8)phys_read(c->phys, pa + k, 1);
+		have += want;
+		enum decode_status st = decode_insn(c->decoder, buf, have, out);
+		if (st == DECODE_OK)
+			return STEP_RETIRED;
+		if (st == DECODE_INVALID || have >= 15)
+			return fault_ud(c);
+	}
+}
+
+/* Slow path of the fetch: translate RIP, find or fill the decode block. */
+static const struct insn *fetch_slow(struct vx_cpu *c, struct insn *scratch, enum cpu_step *r)
+{
+	u64 pa;
+	*r = STEP_RETIRED;
+	if (!mmu_translate(c, c->rip, ACC_EXEC, &pa)) {
+		*r = STEP_FAULT;
+		return NULL;
+	}
+	struct insn *b = code_block(c, pa);
+	if (!b) {
+		*r = fetch_uncached(c, scratch);
+		return *r == STEP_RETIRED ? scratch : NULL;
+	}
+	c->cc.cur_lin = (c->rip >> 12) + 1;
+	c->cc.cur_block = b;
+	c->cc.cur_cpl = c->cpl;
+	struct insn *e = &b[c->rip & 4095];
+	if (e->fn)
+		return e;
+	u8 buf[15];
+	size_t avail = 4096 - (pa & 4095);
+	size_t n = avail < 15 ? avail : 15;
+	memcpy(buf, c->phys->ram + pa, n);
+	enum decode_status st = decode_insn(c->decoder, buf, n, e);
+	if (st == DECODE_OK)
+		return e;
+	memset(e, 0, sizeof(*e));
+	if (st == DECODE_NEED_MORE && n < 15) {
+		*r = fetch_uncached(c, scratch); /* crosses into the next page: not cached */
+		return *r == STEP_RETIRED ? scratch : NULL;
+	}
+	*r = fault_ud(c);
+	return NULL;
+}
+
+static inline const struct insn *fetch(struct vx_cpu *c, struct insn *scratch, enum cpu_step *r)
+{
+	if (c->cc.cur_lin == (c->rip >> 12) + 1 && c->cc.cur_cpl == c->cpl) {
+		const struct insn *e = &c->cc.cur_block[c->rip & 4095];
+		if (e->fn) {
+			*r = STEP_RETIRED;
+			return e;
+		}
+	}
+	return fetch_slow(c, scratch, r);
+}
+
+bool cpu_interrupt_ready(const struct vx_cpu *c)
+{
+	return c->pending_intr >= 0 && (c->rflags & RFLAGS_IF) && !c->shadow;
+}
+
+enum cpu_step cpu_step(struct vx_cpu *c)
+{
+	if (cpu_interrupt_ready(c)) {
+		unsigned v = (unsigned)c->pending_intr;
+		c->pending_intr = -1;
+		c->halted = false;
+		return cpu_deliver_interrupt(c, v);
+	}
+	if (c->halted)
+		return STEP_HALT;
+	struct insn scratch;
+	enum cpu_step r;
+	c->shadow = 0;
+	const struct insn *i = fetch(c, &scratch, &r);
+	c->insn_rip = c->rip;
+	if (!i)
+		return r;
+	c->rip += i->len;
+	r = i->fn(c, i);
+	if (r == STEP_RETIRED || r == STEP_HALT) {
+		c->retired++;
+		return r;
+	}
+	if (r == STEP_FAULT && c->event.type == VMX_INTR_TYPE_HARD_EXCEPTION)
+		c->rip = c->insn_rip; /* faults report the faulting instruction */
+	return r;
+}
+
+enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
+{
+	u64 end = c->retired + budget;
+	while (c->retired < end && !c->stop) {
+		enum cpu_step r = cpu_step(c);
+		if (r == STEP_RETIRED)
+			continue;
+		if (r == STEP_FAULT) {
+			r = cpu_deliver(c);
+			if (r == STEP_RETIRED)
+				continue;
+		}
+		return r;
+	}
+	return c->stop ? STEP_STOP : STEP_RETIRED;
+}
