@@ -48,7 +48,9 @@ int main(int argc, char **argv)
 		return cli_demo(argc - 2, argv + 2);
 	if (!strcmp(cmd, "bench"))
 		return cli_bench(argc - 2, argv + 2);
-	if (!strcmp(cmd, "run") || !strcmp(cmd, "sign")) {
+	if (!strcmp(cmd, "run"))
+		return cli_run(argc - 2, argv + 2);
+	if (!strcmp(cmd, "sign")) {
 		fprintf(stderr,
 			"vmxsgx: '%s' is not available yet: the processor and the "
 			"hypervisor have not landed\n",
