@@ -15,6 +15,7 @@ struct bench_result {
 	const char *unit; /* "Mops/s", "ns/op", "MB/s", ... */
 	double value;
 	u64 iterations;
+	double ratio; /* model time / native time for the same work, 0 if not measured */
 };
 
 typedef void bench_fn(struct bench_result *r);
@@ -26,6 +27,7 @@ bench_fn bench_vmcs_vmread;
 bench_fn bench_vmcs_vmwrite;
 bench_fn bench_exit_reason_summary;
 bench_fn bench_dump_vmcs_parse;
+bench_fn bench_cpu_loop;
 
 /* Runs every benchmark and prints "name value unit" lines, or one JSON object per line. */
 int vx_bench_run_all(FILE *f, bool json);

@@ -26,8 +26,12 @@ int vx_bench_run_all(FILE *f, bool json)
 		if (json)
 			fprintf(f,
 				"{\"bench\":\"%s\",\"value\":%.3f,\"unit\":\"%s\","
-				"\"iterations\":%llu}\n",
-				r.name, r.value, r.unit, (unsigned long long)r.iterations);
+				"\"iterations\":%llu,\"native_ratio\":%.2f}\n",
+				r.name, r.value, r.unit, (unsigned long long)r.iterations, r.ratio);
+		else if (r.ratio > 0)
+			fprintf(f,
+				"%-28s %12.3f %-8s (%llu iterations; %.1fx slower than native)\n",
+				r.name, r.value, r.unit, (unsigned long long)r.iterations, r.ratio);
 		else
 			fprintf(f, "%-28s %12.3f %-8s (%llu iterations)\n", r.name, r.value, r.unit,
 				(unsigned long long)r.iterations);

@@ -41,6 +41,7 @@ struct operand {
 	bool abs;    /* OPK_MEM: absolute moffs64 address in insn.imm */
 	s32 disp;    /* OPK_MEM displacement */
 	u16 special; /* OPK_SPECIAL: ZydisRegister (segment, control, debug, vector registers) */
+	u8 shift;    /* OPK_REG: 8 for AH/CH/DH/BH (bits 15:8 of gpr[reg & 15]), else 0 */
 };
 
 #define REG_NONE 0xff
@@ -192,8 +193,9 @@ struct vx_cpu {
 	const struct cpu_profile *profile;
 	struct tlb_entry tlb[TLB_SIZE];
 	struct code_cache cc;
-	void *decoder; /* ZydisDecoder */
-	void *host;    /* the owner's context for callbacks (machine / hypervisor) */
+	struct insn scratch; /* uncached decode (page-crossing or non-RAM code) */
+	void *decoder;       /* ZydisDecoder */
+	void *host;          /* the owner's context for callbacks (machine / hypervisor) */
 	const struct cpu_hooks *hooks;
 };
 

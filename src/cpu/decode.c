@@ -141,6 +141,7 @@ static bool convert_operand(const ZydisDecodedOperand *zo, struct insn *in, stru
 		if (g >= 0) {
 			o->kind = OPK_REG;
 			o->reg = (u8)g;
+			o->shift = g >= REG_AH ? 8 : 0;
 		} else {
 			o->kind = OPK_SPECIAL;
 			o->special = (u16)zo->reg.value;

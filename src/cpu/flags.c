@@ -15,7 +15,12 @@
  */
 #include "cpu/flags.h"
 
-bool flag_cf(const struct vx_cpu *c)
+const u64 vx_size_mask[16] = {
+    ~0ull, 0xff,  0xffff, ~0ull, 0xffffffffull, ~0ull, ~0ull, ~0ull,
+    ~0ull, ~0ull, ~0ull,  ~0ull, ~0ull,         ~0ull, ~0ull, ~0ull,
+};
+
+bool flag_cf_slow(const struct vx_cpu *c)
 {
 	u64 m = size_mask(c->lf.size);
 	u64 d = c->lf.dst & m, s = c->lf.src & m, r = c->lf.res & m;

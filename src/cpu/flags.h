@@ -30,9 +30,12 @@
 #define RFLAGS_ID BIT(21)
 #define RFLAGS_ARITH (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
+/* Operand-size masks indexed by size in bytes (1, 2, 4, 8; other sizes: all ones). */
+extern const u64 vx_size_mask[16];
+
 static inline u64 size_mask(unsigned size)
 {
-	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+	return vx_size_mask[size & 15];
 }
 
 static inline u64 sign_bit(unsigned size)
@@ -51,9 +54,21 @@ static inline void lf_set(struct vx_cpu *c, enum lazy_op op, unsigned size, u64 
 	c->lf.res = res;
 }
 
-bool flag_cf(const struct vx_cpu *c);
+bool flag_cf_slow(const struct vx_cpu *c);
 bool flag_of(const struct vx_cpu *c);
 bool flag_af(const struct vx_cpu *c);
+
+/* CF of the common cases inline (compare/subtract, add, logic), the rest out of line. */
+static inline bool flag_cf(const struct vx_cpu *c)
+{
+	u64 m = size_mask(c->lf.size);
+	switch (c->lf.op) {
+	case LF_SUB: return (c->lf.dst & m) < (c->lf.src & m);
+	case LF_ADD: return (c->lf.res & m) < (c->lf.dst & m);
+	case LF_LOGIC: return false;
+	default: return flag_cf_slow(c);
+	}
+}
 
 static inline bool flag_zf(const struct vx_cpu *c)
 {

@@ -9,7 +9,8 @@
 #include "cpu/ops.h"
 
 /* LOCK is legal only with a memory destination (Zydis rejects the register forms). */
-static enum cpu_step binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store)
+static inline __attribute__((always_inline)) enum cpu_step
+binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store)
 {
 	u64 a, b;
 	unsigned size = i->op[0].size;
@@ -64,7 +65,8 @@ static enum cpu_step op_cmp(struct vx_cpu *c, const struct insn *i)
 
 enum logic { L_AND, L_OR, L_XOR };
 
-static enum cpu_step logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store)
+static inline __attribute__((always_inline)) enum cpu_step
+logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store)
 {
 	u64 a, b;
 	unsigned size = i->op[0].size;
@@ -98,7 +100,8 @@ static enum cpu_step op_test(struct vx_cpu *c, const struct insn *i)
 }
 
 /* INC/DEC keep CF (it is saved into the lazy record as carry_in). */
-static enum cpu_step incdec(struct vx_cpu *c, const struct insn *i, bool inc)
+static inline __attribute__((always_inline)) enum cpu_step incdec(struct vx_cpu *c,
+								  const struct insn *i, bool inc)
 {
 	u64 a;
 	unsigned size = i->op[0].size;

@@ -107,6 +107,17 @@ static enum cpu_step op_nop(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
+enum cpu_step op_get_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 *v,
+			 unsigned acc)
+{
+	return mem_read(c, op_la(c, i, o), o->size, v, acc | op_acc(o));
+}
+
+enum cpu_step op_put_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 v)
+{
+	return mem_write(c, op_la(c, i, o), o->size, v & size_mask(o->size), op_acc(o));
+}
+
 static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_MOV, op_mov},       {ZYDIS_MNEMONIC_MOVZX, op_movzx},
     {ZYDIS_MNEMONIC_MOVSX, op_movsx},   {ZYDIS_MNEMONIC_MOVSXD, op_movsx},

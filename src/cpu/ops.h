@@ -89,26 +89,53 @@ static inline unsigned op_acc(const struct operand *o)
 	return o->seg == SEG_SS ? ACC_STACK : 0;
 }
 
-/* Read operand n; `acc` ACC_RMW when the instruction will write the same operand. */
-static inline enum cpu_step op_get(struct vx_cpu *c, const struct insn *i, unsigned n, u64 *v,
-				   unsigned acc)
+/* Memory side of op_get/op_put, out of line to keep the register paths small. */
+enum cpu_step op_get_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 *v,
+			 unsigned acc);
+enum cpu_step op_put_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 v);
+
+/* Register operand, branch-free: AH..BH are bits 15:8 of gpr[reg & 15] (shift 8). */
+static inline __attribute__((always_inline)) u64 opr_get(const struct vx_cpu *c,
+							 const struct operand *o)
 {
-	const struct operand *o = &i->op[n];
-	switch (o->kind) {
-	case OPK_REG: *v = reg_get(c, o->reg, o->size); return STEP_RETIRED;
-	case OPK_IMM: *v = i->imm & size_mask(o->size); return STEP_RETIRED;
-	default: return mem_read(c, op_la(c, i, o), o->size, v, acc | op_acc(o));
-	}
+	return (c->gpr[o->reg & 15] >> o->shift) & size_mask(o->size);
 }
 
-static inline enum cpu_step op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
+/* 8/16-bit writes merge, 32-bit writes zero-extend, 64-bit writes replace. */
+static inline __attribute__((always_inline)) void opr_put(struct vx_cpu *c, const struct operand *o,
+							  u64 v)
+{
+	u64 m = size_mask(o->size);
+	u64 keep = o->size >= 4 ? 0 : ~(m << o->shift);
+	u64 *r = &c->gpr[o->reg & 15];
+	*r = (*r & keep) | ((v & m) << o->shift);
+}
+
+/* Read operand n; `acc` ACC_RMW when the instruction will write the same operand. */
+static inline __attribute__((always_inline)) enum cpu_step
+op_get(struct vx_cpu *c, const struct insn *i, unsigned n, u64 *v, unsigned acc)
 {
 	const struct operand *o = &i->op[n];
 	if (o->kind == OPK_REG) {
-		reg_set(c, o->reg, o->size, v);
+		*v = opr_get(c, o);
 		return STEP_RETIRED;
 	}
-	return mem_write(c, op_la(c, i, o), o->size, v & size_mask(o->size), op_acc(o));
+	if (o->kind == OPK_IMM) {
+		*v = i->imm & size_mask(o->size);
+		return STEP_RETIRED;
+	}
+	return op_get_mem(c, i, o, v, acc);
+}
+
+static inline __attribute__((always_inline)) enum cpu_step
+op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
+{
+	const struct operand *o = &i->op[n];
+	if (o->kind == OPK_REG) {
+		opr_put(c, o, v);
+		return STEP_RETIRED;
+	}
+	return op_put_mem(c, i, o, v);
 }
 
 /* Check that one byte at la is writable without writing it (ENTER's allocation). */
