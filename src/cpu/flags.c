@@ -39,10 +39,11 @@ bool flag_cf_slow(const struct vx_cpu *c)
 
 bool flag_of(const struct vx_cpu *c)
 {
+	if (c->lf.op == LF_NONE)
+		return c->rflags & RFLAGS_OF;
 	u64 sb = sign_bit(c->lf.size), m = size_mask(c->lf.size);
 	u64 d = c->lf.dst, s = c->lf.src, r = c->lf.res;
 	switch (c->lf.op) {
-	case LF_NONE: return c->rflags & RFLAGS_OF;
 	case LF_ADD:
 	case LF_ADC: return (d ^ r) & (s ^ r) & sb;
 	case LF_SUB:

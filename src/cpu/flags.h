@@ -40,7 +40,7 @@ static inline u64 size_mask(unsigned size)
 
 static inline u64 sign_bit(unsigned size)
 {
-	return 1ull << (size * 8 - 1);
+	return 1ull << ((size * 8 - 1) & 63);
 }
 
 /* Record an arithmetic result (the flags are computed on demand). */

@@ -36,7 +36,7 @@ enum {
 
 static inline bool is_canonical(u64 la)
 {
-	return (u64)(((s64)la << 16) >> 16) == la;
+	return (u64)((s64)(la << 16) >> 16) == la; /* bits 63:47 all equal */
 }
 
 /* Translate la for an access; false with c->event set (#PF, or #GP/#SS for non-canonical). */

@@ -107,14 +107,20 @@ static enum cpu_step op_nop(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
+/* Operands wider than 8 bytes (m16:64, m128) have handlers of their own; reaching here with
+ * one is a decode-table gap, answered with #UD rather than a host overflow. */
 enum cpu_step op_get_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 *v,
 			 unsigned acc)
 {
+	if (o->size > 8)
+		return fault_ud(c);
 	return mem_read(c, op_la(c, i, o), o->size, v, acc | op_acc(o));
 }
 
 enum cpu_step op_put_mem(struct vx_cpu *c, const struct insn *i, const struct operand *o, u64 v)
 {
+	if (o->size > 8)
+		return fault_ud(c);
 	return mem_write(c, op_la(c, i, o), o->size, v & size_mask(o->size), op_acc(o));
 }
 
