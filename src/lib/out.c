@@ -155,6 +155,12 @@ void out_bool(struct vx_out *o, const char *key, bool v)
 	fprintf(o->f, o->json ? "%s" : " %s\n", v ? "true" : "false");
 }
 
+void out_double(struct vx_out *o, const char *key, double v, int decimals)
+{
+	member(o, key);
+	fprintf(o->f, o->json ? "%.*f" : " %.*f\n", decimals, v);
+}
+
 void out_text(struct vx_out *o, const char *fmt, ...)
 {
 	if (o->json)

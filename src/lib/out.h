@@ -33,6 +33,8 @@ void out_strf(struct vx_out *o, const char *key, const char *fmt, ...)
 void out_int(struct vx_out *o, const char *key, long long v); /* JSON number */
 void out_hex(struct vx_out *o, const char *key, u64 v);       /* "0x..." */
 void out_bool(struct vx_out *o, const char *key, bool v);
+/* A decimal number with `decimals` digits after the point (shares, percentages). */
+void out_double(struct vx_out *o, const char *key, double v, int decimals);
 /* Text mode only: a free line at the current indentation (ignored in JSON mode). */
 void out_text(struct vx_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

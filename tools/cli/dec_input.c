@@ -100,16 +100,17 @@ static char *strip_quotes(char *s, bool *quoted)
 {
 	char *p = s;
 	for (;;) {
-		while (*p == ' ')
-			p++;
-		if (*p != '>')
-			break;
-		p++;
+		char *q = p;
+		while (*q == ' ')
+			q++;
+		if (*q != '>')
+			break; /* keep the spaces: they may be the text's own indentation */
+		p = q + 1;
 		*quoted = true;
 		if (*p == ' ')
 			p++;
 	}
-	return *quoted ? p : s;
+	return p;
 }
 
 static bool add_line(struct dec_input *in, size_t *cap, const char *text, size_t lineno)
