@@ -161,6 +161,24 @@ void out_double(struct vx_out *o, const char *key, double v, int decimals)
 	fprintf(o->f, o->json ? "%.*f" : " %.*f\n", decimals, v);
 }
 
+void out_section(struct vx_out *o, const char *json_key, const char *title)
+{
+	if (o->json) {
+		out_begin(o, json_key);
+		return;
+	}
+	out_text(o, "%s", title);
+	push(o, false);
+}
+
+void out_section_end(struct vx_out *o)
+{
+	if (o->json)
+		out_end(o);
+	else if (o->depth > 1)
+		o->depth--;
+}
+
 void out_text(struct vx_out *o, const char *fmt, ...)
 {
 	if (o->json)

@@ -35,6 +35,10 @@ void out_hex(struct vx_out *o, const char *key, u64 v);       /* "0x..." */
 void out_bool(struct vx_out *o, const char *key, bool v);
 /* A decimal number with `decimals` digits after the point (shares, percentages). */
 void out_double(struct vx_out *o, const char *key, double v, int decimals);
+/* A titled group: in JSON an object under json_key; in text a heading line ("title") with
+ * its members indented below it. */
+void out_section(struct vx_out *o, const char *json_key, const char *title);
+void out_section_end(struct vx_out *o);
 /* Text mode only: a free line at the current indentation (ignored in JSON mode). */
 void out_text(struct vx_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,0 +1,1 @@
+decode kvm-trace --json --verbose data/kvm_trace_enclave.txt

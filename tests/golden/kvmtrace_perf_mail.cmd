@@ -1,0 +1,1 @@
+decode kvm-trace data/kvm_trace_perf_mail.txt

@@ -1,0 +1,1 @@
+decode kvm-trace --verbose data/kvm_trace_plugin.txt
