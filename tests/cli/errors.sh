@@ -28,6 +28,7 @@ expect 1 "not a VM-instruction error" -- decode insn-error 14
 expect 1 "No such file" -- decode dump-vmcs "$tmp/missing.txt"
 printf 'a\0b' >"$tmp/bin"
 expect 1 "binary data" -- decode dump-vmcs "$tmp/bin"
-expect 2 "not available yet" -- run x.elf
+expect 1 "kvm-trace" -- decode dump-vmcs "$(dirname "$0")/../data/samples/kvm_exit_02.txt"
+expect 1 "no kvm trace events" -- decode kvm-trace "$(dirname "$0")/../data/samples/dump_vmcs_02.txt"
 [ $fail = 0 ] && echo "cli errors: ok"
 exit $fail

@@ -1,0 +1,1 @@
+decode dump-vmcs data/samples/dump_vmcs_02.txt

@@ -1,0 +1,1 @@
+decode dump-vmcs data/samples/kvm_exit_02.txt
