@@ -134,6 +134,16 @@ void dec_layout(struct vx_out *o, const char *key, enum vx_layout l, u64 v, unsi
 	out_hex(o, "value", v);
 	if (!o->json)
 		out_text(o, "(%s; SDM %s)", vx_layout_title(l), vx_layout_sdm(l));
+	/* Interruption-information fields without the valid bit describe no event: their other
+	 * bits are stale (24.8.3, 24.9.2, 24.9.3), so text mode does not decode them. */
+	bool intr =
+	    l == LAYOUT_EXIT_INTR_INFO || l == LAYOUT_IDT_VECTORING || l == LAYOUT_ENTRY_INTR_INFO;
+	if (intr && !o->json && !(v & VMX_INTR_INFO_VALID)) {
+		out_text(o, "not valid (bit 31 clear): no event%s",
+			 v ? "; the other bits are stale" : "");
+		out_end(o);
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		u64 x = bits_get(v, f[i].hi, f[i].lo);
 		char key_lc[48];
