@@ -172,6 +172,10 @@ static bool convert_operand(const ZydisDecodedOperand *zo, struct insn *in, stru
 			o->size = 8;
 		} else if (in->nimm++ == 0) {
 			in->imm = zo->imm.is_signed ? (u64)zo->imm.value.s : zo->imm.value.u;
+			/* A sign-extended immediate has the instruction's operand size (ADD RBX,
+			 * imm8 adds a 64-bit value), not its encoded size. */
+			if (zo->imm.is_signed && in->opsize > o->size)
+				o->size = in->opsize;
 		} else {
 			in->imm2 = (u8)zo->imm.value.u; /* ENTER's second immediate */
 		}
@@ -207,8 +211,15 @@ enum decode_status decode_insn(void *dec, const u8 *bytes, size_t len, struct in
 	 * (docs/decisions.md). */
 	if (zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		in->fn = decode_handler(ZYDIS_MNEMONIC_INVALID);
+	/*
+	 * Visible operands, implicit ones included: the accumulator of the short ALU forms
+	 * (ADD AL, imm8; TEST EAX, imm32; MOV AL, moffs), the 1 and CL of shifts.  IN/OUT keep
+	 * only their explicit operand (port immediate); their handlers know AL/AX/EAX and DX.
+	 */
+	bool io = zi.mnemonic == ZYDIS_MNEMONIC_IN || zi.mnemonic == ZYDIS_MNEMONIC_OUT;
 	for (unsigned k = 0; k < zi.operand_count_visible && in->nops < 3; k++) {
-		if (zo[k].visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+		if (zo[k].visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN ||
+		    (io && zo[k].visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT))
 			continue;
 		if (!convert_operand(&zo[k], in, &in->op[in->nops])) {
 			in->fn = decode_handler(ZYDIS_MNEMONIC_INVALID);
