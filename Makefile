@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build demo check check-asan bench lint format clean fuzz
+.PHONY: all deps build demo check check-asan bench lint format clean fuzz fuzz-diff
 
 all: build
 
@@ -47,6 +47,11 @@ fuzz: deps
 	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    $(FUZZ_BUILD)/corpus/$$name fuzz/corpus/$$name || exit 1; \
 	done
+
+# Differential test against the host CPU at scale; the seed is printed (rerun with it).
+fuzz-diff: deps build
+	cd $(BUILD) && VX_DIFF_CASES=$${VX_DIFF_CASES:-2000000} \
+	  VX_DIFF_SEED=$${VX_DIFF_SEED:-random} ./tests/test_diff
 
 lint:
 	@scripts/lint.sh
