@@ -463,7 +463,7 @@ static void test_syslog_prefix_and_enclave_exit(void **state)
 	char *b = edit(a, "Interruptibility",
 		       "Jun 18 12:34:56 hv1 kernel: kvm_intel: Interruptibility = 00000010  "
 		       "ActivityState = 00000000");
-	char *c = edit(b, "RSP = 0xffffb1e1",
+	char *c = edit(b, "RSP = 0xffffb1e1c0013e38",
 		       "Jun 18 12:34:56 hv1 kernel: kvm_intel: RSP = 0x00007f12a0ffef00  RIP = "
 		       "0x00007f12a0001000");
 	assert_true(parse_text(c, D, F));

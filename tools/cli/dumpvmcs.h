@@ -6,6 +6,9 @@
  * chapter 26 "VM Entries" (26.2 "Checks on VMX Controls and Host-State Area", 26.3.1
  * "Checks on the Guest State Area", 26.4 "Loading MSRs").
  *
+ * Files: dec_dumpvmcs.c parses, dec_dumpvmcs_check.c diagnoses, dec_dumpvmcs_out.c renders
+ * (text and --json) and holds the command entry point dec_dump_vmcs() of decode.h.
+ *
  * dumpvmcs_parse() never fails on bad input: lines it does not understand are counted, bad
  * values are listed as problems, missing sections are reported.  It returns false only when
  * the input holds no dump at all.
@@ -31,7 +34,7 @@ enum dv_era {
 
 enum dv_section { DV_SEC_GUEST, DV_SEC_HOST, DV_SEC_CONTROL, DV_NSECTIONS };
 
-/* How a field is explained (dec_dumpvmcs.c). */
+/* How a field is explained (dec_dumpvmcs_out.c). */
 enum dv_kind { DK_HEX, DK_DEC, DK_LAYOUT, DK_CTL, DK_SEL, DK_REASON, DK_QUAL, DK_EXCBMP };
 
 /*
@@ -238,11 +241,13 @@ const char *dumpvmcs_no_dump_reason(const struct dec_input *in);
 
 /* Section is missing when its header was not seen and none of its fields were found. */
 bool dumpvmcs_section_present(const struct vmcs_dump *d, enum dv_section s);
+const char *dumpvmcs_seg_name(enum dv_seg s); /* "CS", "LDTR", ... */
+const char *dumpvmcs_field_key(enum dv_field f);
+
+/* ---- names and explanations shown to people (dec_dumpvmcs_out.c) ---- */
 const char *dumpvmcs_section_name(enum dv_section s); /* "Guest State", ... */
 const char *dumpvmcs_producer_name(enum dv_producer p);
 const char *dumpvmcs_era_name(enum dv_era e);
-const char *dumpvmcs_seg_name(enum dv_seg s); /* "CS", "LDTR", ... */
-const char *dumpvmcs_field_key(enum dv_field f);
 /* SDM name of an MSR index ("IA32_EFER"), NULL when not in msr_index.def. */
 const char *dumpvmcs_msr_name(u32 msr);
 /* "code, execute/read, accessed", "system: LDT", "unusable" for an access-rights value. */
@@ -276,5 +281,16 @@ static inline bool dv_has(const struct vmcs_dump *d, enum dv_field f)
 {
 	return d->f[f].present;
 }
+
+/* ---- internal: shared by dec_dumpvmcs.c (parser) and dec_dumpvmcs_out.c (output) ---- */
+
+/* One row of DV_FIELDS: section, JSON key, dump labels, how it is explained, meaning. */
+struct dv_field_info {
+	u8 sec; /* enum dv_section */
+	const char *key, *labels;
+	u8 kind, arg, width; /* enum dv_kind; layout or control group; bits */
+	const char *what;
+};
+extern const struct dv_field_info dv_fields[DV_NFIELDS]; /* indexed by enum dv_field */
 
 #endif

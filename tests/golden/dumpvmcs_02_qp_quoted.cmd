@@ -1,0 +1,1 @@
+decode dump-vmcs data/dump_vmcs_02_qp_quoted.txt

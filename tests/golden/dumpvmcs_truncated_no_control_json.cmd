@@ -1,0 +1,1 @@
+decode --json dump-vmcs data/dump_truncated_no_control.txt

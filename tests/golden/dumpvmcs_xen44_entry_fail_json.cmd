@@ -1,0 +1,1 @@
+decode --json dump-vmcs data/dump_xen44_entry_fail.txt
