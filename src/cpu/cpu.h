@@ -61,6 +61,7 @@ struct insn {
 	u8 cc;       /* condition code for Jcc/SETcc/CMOVcc (low 4 bits of the opcode) */
 	u8 nimm;     /* immediates seen while decoding */
 	u8 imm2;     /* second immediate (ENTER's nesting level) */
+	u8 seg_ovr;  /* SEG_FS / SEG_GS from a 64H/65H prefix, else SEG_DS (implicit operands) */
 	struct operand op[3];
 };
 

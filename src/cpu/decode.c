@@ -205,6 +205,11 @@ enum decode_status decode_insn(void *dec, const u8 *bytes, size_t len, struct in
 	if (zi.attributes & ZYDIS_ATTRIB_HAS_REPNE)
 		in->prefix |= INSN_REPNE;
 	in->cc = (u8)(zi.opcode & 0xf);
+	/* 64-bit mode honours only FS and GS overrides (SDM Vol. 1 3.4.2.1 "Segment Registers in
+	 * 64-Bit Mode"); recorded for implicit operands (string source, XLAT). */
+	in->seg_ovr = (zi.attributes & ZYDIS_ATTRIB_HAS_SEGMENT_FS)   ? SEG_FS
+		      : (zi.attributes & ZYDIS_ATTRIB_HAS_SEGMENT_GS) ? SEG_GS
+								      : SEG_DS;
 	in->fn = decode_handler(zi.mnemonic);
 	/* Far JMP/CALL/RET (through memory in 64-bit mode) are not modelled: the guests of this
 	 * project use flat code segments; they raise #UD with an "unsupported" trace record

@@ -1,10 +1,218 @@
 // SPDX-License-Identifier: MIT
-/* Instruction family "misc": filled in by its owner (see src/cpu/README.md). */
+/*
+ * Miscellaneous user-level instructions (SDM Vol. 2 pages of these names): flag instructions
+ * CLC, STC, CMC, CLD, STD, LAHF, SAHF; hints and ordering PAUSE, LFENCE, SFENCE, MFENCE,
+ * PREFETCHh, PREFETCHW, ENDBR32/ENDBR64; cache control CLFLUSH, CLFLUSHOPT; UD0/UD1/UD2; the
+ * software interrupts INT3, INT1 (ICEBP), INT n; RDRAND, RDSEED; XLAT.
+ *
+ * The model is sequentially consistent and has no caches, so fences, prefetches and flushes
+ * do nothing beyond their architectural checks.  CET is not advertised, so ENDBR32/ENDBR64
+ * are NOPs (their encodings are NOPs on processors without CET).  RDRAND and RDSEED draw from a
+ * deterministic SplitMix64 sequence on c->rng_state, so runs are reproducible; they always
+ * succeed.
+ *
+ * Instructions that CPUID enumerates raise #UD when the processor's profile does not report
+ * them (each page's "Exceptions": RDRAND, RDSEED, LAHF/SAHF in 64-bit mode, CLFLUSH,
+ * CLFLUSHOPT).
+ */
 #include <Zydis/Mnemonic.h>
 
+#include "arch/vmx.h"
 #include "cpu/ops.h"
+#include "cpu/profile.h"
+
+/* From op_string.c (implicit DS:[reg] segment override); to move into ops.h. */
+
+static bool has_field(const struct vx_cpu *c, enum cpuid_field f)
+{
+	return cpuid_field_get(cpu_profile_of(c), f) != 0;
+}
+
+/* ---- flags ---- */
+
+static enum cpu_step op_clc(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	flags_set_arith(c, RFLAGS_CF, 0);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_stc(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	flags_set_arith(c, RFLAGS_CF, RFLAGS_CF);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_cmc(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	flags_set_arith(c, RFLAGS_CF, flag_cf(c) ? 0 : RFLAGS_CF);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_cld(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	c->rflags &= ~RFLAGS_DF;
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_std(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	c->rflags |= RFLAGS_DF;
+	return STEP_RETIRED;
+}
+
+/*
+ * LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF.  SAHF: SF, ZF, AF, PF, CF <- AH bits 7, 6, 4, 2, 0 (OF
+ * and the reserved bits unchanged).  In 64-bit mode #UD unless CPUID.80000001H:ECX.LAHF-SAHF
+ * [bit 0] = 1 (the LAHF and SAHF pages, "64-Bit Mode Exceptions").
+ */
+#define LAHF_FLAGS (RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF)
+
+static enum cpu_step op_lahf(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	if (!cpu_profile_of(c)->has_lahf_lm)
+		return fault_ud(c);
+	reg_set(c, REG_AH, 1, (cpu_rflags(c) & LAHF_FLAGS) | RFLAGS_FIXED);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_sahf(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	if (!cpu_profile_of(c)->has_lahf_lm)
+		return fault_ud(c);
+	flags_set_arith(c, LAHF_FLAGS, reg_get(c, REG_AH, 1));
+	return STEP_RETIRED;
+}
+
+/* ---- hints, fences, CET markers ---- */
+
+static enum cpu_step op_hint(struct vx_cpu *c, const struct insn *i)
+{
+	(void)c;
+	(void)i;
+	return STEP_RETIRED;
+}
+
+/*
+ * CLFLUSH/CLFLUSHOPT: "subject to all permission checking and faults associated with a byte
+ * load"; "like a load, ... sets the A bit but not the D bit in the page tables" (CLFLUSH and
+ * CLFLUSHOPT pages, "Description").  Only the translation is done: no device sees a read.
+ * #UD when CPUID.01H:EDX.CLFSH[bit 19] (CLFLUSH) or CPUID.(EAX=07H,ECX=0):EBX.CLFLUSHOPT[bit 23]
+ * (CLFLUSHOPT) is 0.
+ */
+static enum cpu_step op_clflush(struct vx_cpu *c, const struct insn *i)
+{
+	const struct operand *o = &i->op[0];
+	bool opt = i->mnemonic == ZYDIS_MNEMONIC_CLFLUSHOPT;
+	u64 pa;
+	if (o->kind != OPK_MEM || !has_field(c, opt ? CPUID_F_CLFLUSHOPT : CPUID_F_CLFSH))
+		return fault_ud(c);
+	if (!mmu_translate(c, op_la(c, i, o), ACC_READ | op_acc(o), &pa))
+		return STEP_FAULT;
+	return STEP_RETIRED;
+}
+
+/* ---- exceptions on purpose ---- */
+
+static enum cpu_step op_ud(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	return fault_ud(c);
+}
+
+/*
+ * Software interrupts: delivered with RIP after the instruction (step.c rewinds only hardware
+ * exceptions).  Event types per SDM Vol. 3C 27.2.2 "Information for VM Exits Due to Vectored
+ * Events" and 24.8.3 "VM-Entry Controls for Event Injection" (Table 24-13): INT3 (CC) is a
+ * software exception, INT1/ICEBP (F1) a privileged software exception, INT n (CD ib, CD 03
+ * included) a software interrupt.
+ */
+static enum cpu_step op_int3(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	return fault_soft(c, X86_VEC_BP, VMX_INTR_TYPE_SOFT_EXCEPTION);
+}
+
+static enum cpu_step op_int1(struct vx_cpu *c, const struct insn *i)
+{
+	(void)i;
+	return fault_soft(c, X86_VEC_DB, VMX_INTR_TYPE_PRIV_SOFT_EXCEPTION);
+}
+
+static enum cpu_step op_int(struct vx_cpu *c, const struct insn *i)
+{
+	return fault_soft(c, (unsigned)(i->imm & 0xff), VMX_INTR_TYPE_SOFT_INTR);
+}
+
+/* ---- RDRAND / RDSEED ---- */
+
+/* SplitMix64 (Steele, Lea, Flood 2014): one step of the deterministic source. */
+static u64 rng_next(struct vx_cpu *c)
+{
+	u64 z = (c->rng_state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * RDRAND/RDSEED "Operation" and "Flags Affected": on success the destination (16, 32 or 64
+ * bits) receives random data, CF = 1 and OF, SF, ZF, AF, PF = 0.  The source never runs dry.
+ * #UD when CPUID.01H:ECX.RDRAND[bit 30] (RDRAND) or CPUID.(EAX=07H,ECX=0):EBX.RDSEED[bit 18]
+ * (RDSEED) is 0.
+ */
+static enum cpu_step op_rdrand(struct vx_cpu *c, const struct insn *i)
+{
+	const struct operand *o = &i->op[0];
+	const struct cpu_profile *p = cpu_profile_of(c);
+	bool ok = i->mnemonic == ZYDIS_MNEMONIC_RDSEED ? p->has_rdseed : p->has_rdrand;
+	if (o->kind != OPK_REG || !ok)
+		return fault_ud(c);
+	reg_set(c, o->reg, o->size, rng_next(c));
+	flags_set_arith(c, RFLAGS_ARITH, RFLAGS_CF);
+	return STEP_RETIRED;
+}
+
+/* ---- XLAT ---- */
+
+/* XLAT/XLATB: AL <- [rBX + ZeroExtend(AL)] (EBX with 67H), DS or an FS/GS override. */
+static enum cpu_step op_xlat(struct vx_cpu *c, const struct insn *i)
+{
+	u64 base, v;
+	enum cpu_step r = insn_src_base(c, i, &base);
+	if (r != STEP_RETIRED)
+		return r;
+	u64 ea = c->gpr[3] + (c->gpr[0] & 0xff);
+	if (i->addrsize == 4)
+		ea &= 0xffffffffull;
+	if ((r = mem_read(c, ea + base, 1, &v, ACC_READ)) != STEP_RETIRED)
+		return r;
+	reg_set(c, 0, 1, v);
+	return STEP_RETIRED;
+}
 
 static const struct op_def defs[] = {
-    {ZYDIS_MNEMONIC_INVALID, NULL},
+    {ZYDIS_MNEMONIC_CLC, op_clc},          {ZYDIS_MNEMONIC_STC, op_stc},
+    {ZYDIS_MNEMONIC_CMC, op_cmc},          {ZYDIS_MNEMONIC_CLD, op_cld},
+    {ZYDIS_MNEMONIC_STD, op_std},          {ZYDIS_MNEMONIC_LAHF, op_lahf},
+    {ZYDIS_MNEMONIC_SAHF, op_sahf},        {ZYDIS_MNEMONIC_PAUSE, op_hint},
+    {ZYDIS_MNEMONIC_LFENCE, op_hint},      {ZYDIS_MNEMONIC_SFENCE, op_hint},
+    {ZYDIS_MNEMONIC_MFENCE, op_hint},      {ZYDIS_MNEMONIC_PREFETCH, op_hint},
+    {ZYDIS_MNEMONIC_PREFETCHNTA, op_hint}, {ZYDIS_MNEMONIC_PREFETCHT0, op_hint},
+    {ZYDIS_MNEMONIC_PREFETCHT1, op_hint},  {ZYDIS_MNEMONIC_PREFETCHT2, op_hint},
+    {ZYDIS_MNEMONIC_PREFETCHW, op_hint},   {ZYDIS_MNEMONIC_PREFETCHWT1, op_hint},
+    {ZYDIS_MNEMONIC_ENDBR32, op_hint},     {ZYDIS_MNEMONIC_ENDBR64, op_hint},
+    {ZYDIS_MNEMONIC_CLFLUSH, op_clflush},  {ZYDIS_MNEMONIC_CLFLUSHOPT, op_clflush},
+    {ZYDIS_MNEMONIC_UD0, op_ud},           {ZYDIS_MNEMONIC_UD1, op_ud},
+    {ZYDIS_MNEMONIC_UD2, op_ud},           {ZYDIS_MNEMONIC_INT3, op_int3},
+    {ZYDIS_MNEMONIC_INT1, op_int1},        {ZYDIS_MNEMONIC_INT, op_int},
+    {ZYDIS_MNEMONIC_RDRAND, op_rdrand},    {ZYDIS_MNEMONIC_RDSEED, op_rdrand},
+    {ZYDIS_MNEMONIC_XLAT, op_xlat},
 };
 OP_FAMILY_DEFINE(misc, defs);

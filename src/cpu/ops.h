@@ -38,6 +38,12 @@ op_fn op_mov_special;
 op_fn op_push_sreg;
 op_fn op_pop_sreg;
 
+/* String-instruction engine shared by op_string.c, op_io.c (INS/OUTS) and op_misc.c (XLAT):
+ * one element at src_base (FS/GS base or 0), repeated per REP prefix with chunking. */
+typedef enum cpu_step str_elem_fn(struct vx_cpu *c, const struct insn *i, u64 src_base);
+enum cpu_step str_repeat(struct vx_cpu *c, const struct insn *i, bool src, str_elem_fn *elem);
+enum cpu_step insn_src_base(struct vx_cpu *c, const struct insn *i, u64 *base);
+
 /* ---- registers ---- */
 
 static inline u64 reg_get(const struct vx_cpu *c, unsigned reg, unsigned size)
