@@ -8,6 +8,7 @@
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "cpu/msr.h"
 #include "cpu/step.h"
 
 bool cpu_init(struct vx_cpu *c, struct vx_phys *phys, const struct cpu_profile *profile)
@@ -23,6 +24,7 @@ bool cpu_init(struct vx_cpu *c, struct vx_phys *phys, const struct cpu_profile *
 	c->pending_intr = -1;
 	c->rflags = RFLAGS_FIXED;
 	c->rng_state = 0x9e3779b97f4a7c15ull;
+	msr_reset(c); /* power-up values (SDM Vol. 3A 9.1.1 "Processor State After Reset") */
 	return true;
 }
 
