@@ -22,6 +22,8 @@ enum cpu_step {
 	STEP_HALT,     /* HLT: waiting for an interrupt */
 	STEP_SHUTDOWN, /* triple fault or shutdown */
 	STEP_STOP,     /* the owner asked to stop (exit device, budget) */
+	STEP_STUCK,    /* cpu_run: events delivered back to back without an instruction
+			* retiring (a host-side guard against livelock, not architectural) */
 };
 
 typedef enum cpu_step op_fn(struct vx_cpu *c, const struct insn *i);
@@ -206,6 +208,9 @@ struct cpu_hooks {
 	void (*io)(struct vx_cpu *c, struct io_req *req);
 	/* an instruction the model does not execute (x87/SSE/AVX ...): trace record */
 	void (*unsupported)(struct vx_cpu *c, u64 rip, u16 mnemonic);
+	/* every event about to be delivered through the IDT (including faults raised while
+	 * delivering another), and the shutdown that ends a triple fault (ev NULL) */
+	void (*event)(struct vx_cpu *c, const struct event *ev);
 };
 
 #endif

@@ -260,22 +260,27 @@ static enum cpu_step deliver_once(struct vx_cpu *c, const struct event *ev)
 	return STEP_RETIRED;
 }
 
+static void report(struct vx_cpu *c, const struct event *ev)
+{
+	if (c->hooks && c->hooks->event)
+		c->hooks->event(c, ev);
+}
+
 enum cpu_step cpu_deliver(struct vx_cpu *c)
 {
-	struct event first = c->event;
 	for (int depth = 0; depth < 3; depth++) {
 		struct event ev = c->event;
 		c->event.valid = false;
+		report(c, &ev);
 		if (ev.has_cr2)
 			c->cr2 = ev.cr2;
 		enum cpu_step r = deliver_once(c, &ev);
 		if (r != STEP_FAULT)
 			return r;
-		r = second_fault(c, &ev);
-		if (r == STEP_SHUTDOWN)
-			return r;
-		(void)first;
+		if (second_fault(c, &ev) == STEP_SHUTDOWN)
+			break;
 	}
+	report(c, NULL);
 	return STEP_SHUTDOWN;
 }
 

@@ -187,9 +187,15 @@ enum cpu_step cpu_step(struct vx_cpu *c)
 	return exec_one(c);
 }
 
+/* Deliveries in a row without a retired instruction before cpu_run gives up (an IST stack
+ * that faults on every delivery would otherwise spin forever). */
+#define CPU_STUCK_EVENTS (1u << 20)
+
 enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 {
-	u64 end = c->retired + budget;
+	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
+	u64 last = c->retired;
+	unsigned stuck = 0;
 	while (c->retired < end && !c->stop) {
 		/* Boundaries with nothing pending (no interrupt, shadow or halt) skip cpu_step. */
 		bool quiet = c->pending_intr < 0 && !c->shadow && !c->halted;
@@ -198,6 +204,12 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 			continue;
 		if (r == STEP_FAULT) {
 			r = cpu_deliver(c);
+			if (c->retired != last) {
+				last = c->retired;
+				stuck = 0;
+			} else if (++stuck >= CPU_STUCK_EVENTS) {
+				return STEP_STUCK;
+			}
 			if (r == STEP_RETIRED)
 				continue;
 		}

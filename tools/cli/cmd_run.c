@@ -1,13 +1,342 @@
 // SPDX-License-Identifier: MIT
-/* `vmxsgx run`: placeholder until the bare-mode machine lands (issue 3). */
+/*
+ * `vmxsgx run`: load a guest ELF and run it (DESIGN.md section 6).  Bare mode (--bare) runs
+ * it on the processor alone with the devices of the boot protocol; the exit status is the
+ * guest's exit code, or 3 (halted for good), 4 (triple fault), 124 (--max-insns exhausted).
+ * Options that belong to the hypervisor, nested or SGX issues are refused with "not available
+ * yet" until those land.  Host-side errors: 2 for usage, 1 for unreadable or invalid input.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli.h"
+#include "vm/machine.h"
+#include "vx/boot.h"
+
+#define MAX_ELF_BYTES (1ull << 30)
+
+struct run_opts {
+	bool bare;
+	u64 max_insns;
+	u64 mem;
+	const char *trace;
+	const char *cpu;
+	const char *guest_args;
+	const char *elf;
+};
+
+static void run_usage(FILE *f)
+{
+	fputs("usage: vmxsgx run --bare [options] GUEST.elf\n"
+	      "  --bare               run on the processor alone (no VMX hypervisor)\n"
+	      "  --max-insns N        stop after N retired instructions (status 124)\n"
+	      "  --trace FILE|-       JSON Lines trace of faults, I/O, MMIO, interrupts\n"
+	      "  --trace-format jsonl trace format (text and chrome: not available yet)\n"
+	      "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
+	      "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
+	      "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
+	      "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("vmxsgx run: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 2;
+}
+
+static int not_yet(const char *what)
+{
+	fprintf(stderr, "vmxsgx run: %s is not available yet (only --bare runs land so far)\n",
+		what);
+	return 2;
+}
+
+static bool parse_u64(const char *s, u64 *v)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+/* SIZE: a number with an optional K, M or G suffix (binary units, "KiB"/"KB" accepted). */
+static bool parse_size(const char *s, u64 *v)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	default: break;
+	}
+	if (shift && (!strcasecmp(end, "ib") || !strcasecmp(end, "b")))
+		end += strlen(end);
+	if (*end || x > (UINT64_MAX >> shift))
+		return false;
+	*v = (u64)x << shift;
+	return true;
+}
+
+/* The value of option argv[*k] ("--opt VALUE" or "--opt=VALUE"); NULL when missing. */
+static const char *opt_value(int argc, char **argv, int *k, const char *name)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*k];
+	if (a[n] == '=')
+		return a + n + 1;
+	if (*k + 1 >= argc)
+		return NULL;
+	return argv[++*k];
+}
+
+static bool is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
+}
+
+/* The value of --sgx (n = 0), --sgx-lc (1) or --trace-format (2): 0 when accepted. */
+static int later_value(size_t n, const char *v)
+{
+	switch (n) {
+	case 0:
+		if (!strcmp(v, "off"))
+			return 0;
+		if (!strcmp(v, "sgx1") || !strcmp(v, "sgx2"))
+			return not_yet("--sgx sgx1|sgx2");
+		return usage_error("--sgx takes off|sgx1|sgx2, not '%s'", v);
+	case 1:
+		if (!strcmp(v, "off"))
+			return 0;
+		if (!strcmp(v, "on"))
+			return not_yet("--sgx-lc on");
+		return usage_error("--sgx-lc takes on|off, not '%s'", v);
+	default:
+		if (!strcmp(v, "jsonl"))
+			return 0;
+		if (!strcmp(v, "text") || !strcmp(v, "chrome"))
+			return not_yet("--trace-format text|chrome");
+		return usage_error("unknown trace format '%s' (jsonl|text|chrome)", v);
+	}
+}
+
+/* Options of later issues: -1 when `a` is none of them, else 0 (accepted) or an exit status. */
+static int later_option(int argc, char **argv, int *k)
+{
+	static const char *const valued[] = {"--sgx", "--sgx-lc", "--trace-format"};
+	const char *a = argv[*k];
+	if (!strcmp(a, "--stats"))
+		return not_yet("--stats");
+	if (is_opt(a, "--l1"))
+		return not_yet("--l1 (nested runs)");
+	if (is_opt(a, "--epc"))
+		return not_yet("--epc (SGX)");
+	for (size_t n = 0; n < sizeof(valued) / sizeof(valued[0]); n++) {
+		if (!is_opt(a, valued[n]))
+			continue;
+		const char *v = opt_value(argc, argv, k, valued[n]);
+		if (!v)
+			return usage_error("%s needs a value", valued[n]);
+		return later_value(n, v);
+	}
+	return -1;
+}
+
+/* One option with a value of this issue; returns 0, or the exit status of an error. */
+static int value_option(struct run_opts *o, int argc, char **argv, int *k)
+{
+	static const char *const names[] = {"--max-insns", "--trace", "--mem", "--cpu",
+					    "--guest-args"};
+	const char *a = argv[*k];
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		if (!is_opt(a, names[n]))
+			continue;
+		const char *v = opt_value(argc, argv, k, names[n]);
+		if (!v)
+			return usage_error("%s needs a value", names[n]);
+		switch (n) {
+		case 0:
+			if (!parse_u64(v, &o->max_insns) || !o->max_insns)
+				return usage_error("--max-insns: '%s' is not a positive number", v);
+			return 0;
+		case 1: o->trace = v; return 0;
+		case 2:
+			if (!parse_size(v, &o->mem))
+				return usage_error("--mem: '%s' is not a size (e.g. 64M)", v);
+			if (o->mem < VX_BOOT_RAM_MIN || o->mem > VX_BOOT_RAM_MAX || (o->mem & 4095))
+				return usage_error(
+				    "--mem %s: must be a multiple of 4K from 4M to 3G", v);
+			return 0;
+		case 3: o->cpu = v; return 0;
+		default: o->guest_args = v; return 0;
+		}
+	}
+	return usage_error("unknown option '%s' (try 'vmxsgx run --help')", a);
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse(struct run_opts *o, int argc, char **argv)
+{
+	for (int k = 0; k < argc; k++) {
+		const char *a = argv[k];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			run_usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "--bare")) {
+			o->bare = true;
+			continue;
+		}
+		if (a[0] != '-' || !strcmp(a, "-")) {
+			if (o->elf)
+				return usage_error("more than one guest given ('%s')", a);
+			o->elf = a;
+			continue;
+		}
+		int st = later_option(argc, argv, &k);
+		if (st < 0)
+			st = value_option(o, argc, argv, &k);
+		if (st)
+			return st;
+	}
+	if (!o->bare)
+		return not_yet("VMX mode (run without --bare: the hypervisor has not landed)");
+	if (!o->elf)
+		return usage_error("%s", "missing GUEST.elf");
+	return -1;
+}
+
+/* The whole file, or NULL with a message printed. */
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "vmxsgx run: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 1 << 16, n = 0;
+	unsigned char *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap || cap >= MAX_ELF_BYTES)
+			break;
+		unsigned char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	bool err = ferror(f), big = buf && n == cap;
+	fclose(f);
+	if (!buf || err || big) {
+		fprintf(stderr, "vmxsgx run: %s: %s\n", path,
+			!buf  ? "out of memory"
+			: err ? "read error"
+			      : "file too large for a guest");
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+static int run_guest(const struct run_opts *o, FILE *trace)
+{
+	size_t len;
+	void *elf = read_file(o->elf, &len);
+	if (!elf)
+		return 1;
+	struct vm_config cfg = {
+	    .ram_size = o->mem,
+	    .profile = o->cpu,
+	    .max_insns = o->max_insns,
+	    .guest_args = o->guest_args,
+	    /* With the trace on stdout the console moves to stderr: stdout stays JSON Lines. */
+	    .console = trace == stdout ? stderr : stdout,
+	    .trace = trace,
+	    .diag = stderr,
+	};
+	char err[256];
+	struct vm *vm = vm_create(&cfg, err, sizeof(err));
+	if (!vm) {
+		free(elf);
+		fprintf(stderr, "vmxsgx run: %s\n", err);
+		return 2;
+	}
+	if (!vm_load_elf(vm, elf, len, err, sizeof(err))) {
+		free(elf);
+		vm_destroy(vm);
+		fprintf(stderr, "vmxsgx run: %s: %s\n", o->elf, err);
+		return 1;
+	}
+	free(elf);
+	struct vm_result res;
+	vm_run(vm, &res);
+	if (res.msg[0])
+		fprintf(stderr, "vmxsgx run: %s: %s (status %d)\n", o->elf, res.msg, res.status);
+	vm_destroy(vm);
+	return res.status;
+}
 
 int cli_run(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "vmxsgx: 'run' is not available yet: the machine has not landed\n");
-	return 2;
+	struct run_opts o = {0};
+	int st = parse(&o, argc, argv);
+	if (st >= 0)
+		return st;
+	if (o.cpu && !vx_cpu_profile_known(o.cpu)) {
+		fprintf(stderr, "vmxsgx run: --cpu: unknown profile '%s' (known: default", o.cpu);
+		for (unsigned n = 0; vx_cpu_profile_name(n); n++)
+			fprintf(stderr, ", %s", vx_cpu_profile_name(n));
+		fputs(")\n", stderr);
+		return 2;
+	}
+	FILE *trace = NULL;
+	if (o.trace) {
+		trace = strcmp(o.trace, "-") ? fopen(o.trace, "w") : stdout;
+		if (!trace) {
+			fprintf(stderr, "vmxsgx run: --trace %s: %s\n", o.trace, strerror(errno));
+			return 1;
+		}
+	}
+	st = run_guest(&o, trace);
+	if (trace && trace != stdout && fclose(trace) != 0) {
+		fprintf(stderr, "vmxsgx run: --trace %s: write error\n", o.trace);
+		if (st == 0)
+			st = 1;
+	}
+	return st;
 }
