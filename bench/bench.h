@@ -28,6 +28,7 @@ bench_fn bench_vmcs_vmwrite;
 bench_fn bench_exit_reason_summary;
 bench_fn bench_dump_vmcs_parse;
 bench_fn bench_cpu_loop;
+bench_fn bench_guest_sha256;
 
 /* Runs every benchmark and prints "name value unit" lines, or one JSON object per line. */
 int vx_bench_run_all(FILE *f, bool json);

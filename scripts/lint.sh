@@ -16,7 +16,7 @@ allowed() {
     src/nested)             echo "arch lib vx hv nested" ;;
     src/vm)                 echo "arch lib vx hv nested vm" ;;
     tools/*)                echo "arch lib vx hv nested vm bench" ;;
-    bench)                  echo "arch lib vx hv nested vm bench cpu vmx sgx tools" ;;
+    bench)                  echo "arch lib vx hv nested vm bench cpu vmx sgx tools guests" ;;
     *)                      echo "*" ;;
   esac
 }

@@ -134,6 +134,8 @@ struct msrs {
 
 struct cpu_profile;
 
+#define CPU_ATTN_QUIET 0x00000000ffffffffull /* pending_intr -1, everything else 0 */
+
 /* ---- the software TLB: linear page -> host pointer with permissions ---- */
 
 #define TLB_SIZE 256
@@ -156,14 +158,22 @@ struct tlb_entry {
 
 /* ---- decoded-instruction cache: one block of 4096 records per physical code page ---- */
 
+/* Decoded instructions of one physical page: idx[offset] is 0 (not decoded) or the index of
+ * the record in rec[], which holds the page's instructions densely (cache locality). */
+struct code_block {
+	u16 idx[4096];
+	u32 n, cap; /* rec[1..n-1] in use; rec[0] is unused so that idx 0 means "none" */
+	struct insn *rec;
+};
+
 struct code_cache {
-	struct insn **page; /* indexed by physical page number of RAM, NULL until executed */
-	u64 *stale;         /* one bit per page: the block must be cleared before use */
+	struct code_block **page; /* indexed by physical page number of RAM, NULL until run */
+	u64 *stale;               /* one bit per page: the block must be cleared before use */
 	u64 npages;
 	u8 cur_cpl; /* CPL when cur_block was looked up (fetch rights differ) */
-	/* the page RIP is in: linear page, its block, valid while generation matches */
-	u64 cur_lin; /* linear page + 1, 0 = none */
-	struct insn *cur_block;
+	/* the page RIP is in: linear page + 1 (0 = none) and its block */
+	u64 cur_lin;
+	struct code_block *cur_block;
 	u64 cur_pa;
 };
 
@@ -179,14 +189,24 @@ struct vx_cpu {
 	u8 cpl;
 	struct msrs msr;
 
-	/* interrupt shadow: blocking by STI / MOV SS until the next instruction retires */
-	u8 shadow; /* VMX_INTR_BLOCKING_BY_STI / _MOV_SS bits, for the next boundary */
-	bool halted;
+	/*
+	 * What the run loop must look at between instructions, in one word so that the common
+	 * case (nothing) is a single compare with CPU_ATTN_QUIET: a pending external interrupt,
+	 * the STI / MOV SS shadow, HLT, a stop request.
+	 */
+	union {
+		struct {
+			s32 pending_intr; /* external interrupt vector waiting for IF=1, -1 none */
+			u8 shadow; /* VMX_INTR_BLOCKING_BY_STI / _MOV_SS bits, next boundary */
+			bool halted;
+			bool stop;   /* set by a hook: end the run loop after this instruction */
+			u8 attn_pad; /* always 0 */
+		};
+		u64 attn;
+	};
 	bool nmi_blocked;
-	int pending_intr; /* external interrupt vector waiting for IF=1, -1 none */
 
 	struct event event; /* the fault or interrupt being delivered */
-	bool stop;          /* set by a hook: end the run loop after this instruction */
 
 	u64 insn_rip;  /* RIP of the instruction being executed (fault RIP) */
 	u64 retired;   /* retired instructions: the model's time */

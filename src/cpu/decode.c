@@ -19,6 +19,7 @@ static const struct op_family *const families[] = {
 };
 
 static op_fn *handler_of[ZYDIS_MNEMONIC_MAX_VALUE + 1];
+static op_fn *(*select_of[ZYDIS_MNEMONIC_MAX_VALUE + 1])(const struct insn *i);
 static bool table_ready;
 
 static enum cpu_step op_unsupported(struct vx_cpu *c, const struct insn *i)
@@ -37,6 +38,9 @@ static void build_table(void)
 		for (size_t k = 0; k < families[f]->n; k++)
 			if (families[f]->defs[k].fn)
 				handler_of[families[f]->defs[k].mnemonic] = families[f]->defs[k].fn;
+	for (size_t f = 0; f < ARRAY_SIZE(families); f++)
+		for (size_t k = 0; k < families[f]->nsel; k++)
+			select_of[families[f]->sel[k].mnemonic] = families[f]->sel[k].select;
 	table_ready = true;
 }
 
@@ -232,5 +236,7 @@ enum decode_status decode_insn(void *dec, const u8 *bytes, size_t len, struct in
 		}
 		in->nops++;
 	}
+	if (in->fn == handler_of[zi.mnemonic] && select_of[zi.mnemonic])
+		in->fn = select_of[zi.mnemonic](in);
 	return DECODE_OK;
 }

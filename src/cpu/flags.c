@@ -93,7 +93,8 @@ void cpu_set_rflags(struct vx_cpu *c, u64 v)
 
 void flags_set_arith(struct vx_cpu *c, u64 mask, u64 bits)
 {
-	u64 f = cpu_rflags(c);
+	/* All six replaced (shifts by a non-zero count): the old values are not needed. */
+	u64 f = (mask & RFLAGS_ARITH) == RFLAGS_ARITH ? c->rflags : cpu_rflags(c);
 	c->rflags = (f & ~mask) | (bits & mask);
 	c->lf.op = LF_NONE;
 }

@@ -217,6 +217,16 @@ bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
 		*pa = la;
 		return true;
 	}
+	/* The TLB first (4.10.2 "Translation Lookaside Buffers (TLBs)"): an entry holds the
+	 * rights computed at fill time; implicit supervisor accesses always walk. */
+	if (!(acc & ACC_IMPLICIT)) {
+		unsigned kind = (acc & ACC_RMW) ? ACC_WRITE : (acc & ACC_KIND);
+		const struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
+		if (e->tag == (la >> 12) + 1 && (e->perm & tlb_need(c, kind))) {
+			*pa = e->pa | (la & 4095);
+			return true;
+		}
+	}
 	bool user_acc = c->cpl == 3 && !(acc & ACC_IMPLICIT);
 	struct walk w;
 	if (!walk(c, la, acc, user_acc, &w))

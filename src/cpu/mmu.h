@@ -52,6 +52,35 @@ void tlb_protect_code(struct vx_cpu *c, u64 pa);
 enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc);
 enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, unsigned acc);
 
+/* Sized host loads and stores: one move each (a byte-wise copy into a u64 on the stack
+ * would stall on store forwarding in the hot path). */
+static inline u64 host_load(const u8 *p, unsigned size)
+{
+	u8 b;
+	u16 w;
+	u32 d;
+	u64 q;
+	switch (size) {
+	case 1: memcpy(&b, p, 1); return b;
+	case 2: memcpy(&w, p, 2); return w;
+	case 4: memcpy(&d, p, 4); return d;
+	default: memcpy(&q, p, 8); return q;
+	}
+}
+
+static inline void host_store(u8 *p, unsigned size, u64 v)
+{
+	u8 b = (u8)v;
+	u16 w = (u16)v;
+	u32 d = (u32)v;
+	switch (size) {
+	case 1: memcpy(p, &b, 1); break;
+	case 2: memcpy(p, &w, 2); break;
+	case 4: memcpy(p, &d, 4); break;
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
 static inline struct tlb_entry *tlb_hit(struct vx_cpu *c, u64 la, u32 need, unsigned size)
 {
 	struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
@@ -71,9 +100,7 @@ static inline enum cpu_step mem_read(struct vx_cpu *c, u64 la, unsigned size, u6
 	struct tlb_entry *e =
 	    tlb_hit(c, la, tlb_need(c, (acc & ACC_RMW) ? ACC_WRITE : ACC_READ), size);
 	if (e && !(acc & ACC_IMPLICIT)) {
-		u64 x = 0;
-		memcpy(&x, e->host + (la & 4095), size);
-		*v = x;
+		*v = host_load(e->host + (la & 4095), size);
 		return STEP_RETIRED;
 	}
 	return mem_read_slow(c, la, size, v, acc);
@@ -83,7 +110,7 @@ static inline enum cpu_step mem_write(struct vx_cpu *c, u64 la, unsigned size, u
 {
 	struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_WRITE), size);
 	if (e && !(acc & ACC_IMPLICIT)) {
-		memcpy(e->host + (la & 4095), &v, size);
+		host_store(e->host + (la & 4095), size, v);
 		return STEP_RETIRED;
 	}
 	return mem_write_slow(c, la, size, v, acc);

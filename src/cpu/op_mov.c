@@ -16,6 +16,56 @@ static enum cpu_step op_mov(struct vx_cpu *c, const struct insn *i)
 	return r == STEP_RETIRED ? op_put(c, i, 0, v) : r;
 }
 
+/* Specialised MOV forms, chosen at decode time (the generic op_mov handles the rest). */
+static enum cpu_step op_mov_r64_r64(struct vx_cpu *c, const struct insn *i)
+{
+	c->gpr[i->op[0].reg] = c->gpr[i->op[1].reg];
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_mov_r_r(struct vx_cpu *c, const struct insn *i)
+{
+	opr_put(c, &i->op[0], opr_get(c, &i->op[1]));
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_mov_r_i(struct vx_cpu *c, const struct insn *i)
+{
+	opr_put(c, &i->op[0], i->imm);
+	return STEP_RETIRED;
+}
+
+static enum cpu_step op_mov_r_m(struct vx_cpu *c, const struct insn *i)
+{
+	u64 v;
+	enum cpu_step r = op_get(c, i, 1, &v, 0);
+	if (r == STEP_RETIRED)
+		opr_put(c, &i->op[0], v);
+	return r;
+}
+
+static enum cpu_step op_mov_m_x(struct vx_cpu *c, const struct insn *i)
+{
+	u64 v = i->op[1].kind == OPK_REG ? opr_get(c, &i->op[1]) : i->imm;
+	return op_put(c, i, 0, v);
+}
+
+static op_fn *select_mov(const struct insn *i)
+{
+	const struct operand *d = &i->op[0], *s = &i->op[1];
+	if (i->nops != 2 || d->kind == OPK_SPECIAL || s->kind == OPK_SPECIAL)
+		return op_mov;
+	if (d->kind == OPK_REG && s->kind == OPK_REG)
+		return d->size == 8 && s->size == 8 ? op_mov_r64_r64 : op_mov_r_r;
+	if (d->kind == OPK_REG && s->kind == OPK_IMM)
+		return op_mov_r_i;
+	if (d->kind == OPK_REG && s->kind == OPK_MEM)
+		return op_mov_r_m;
+	if (d->kind == OPK_MEM && (s->kind == OPK_REG || s->kind == OPK_IMM))
+		return op_mov_m_x;
+	return op_mov;
+}
+
 static enum cpu_step op_movzx(struct vx_cpu *c, const struct insn *i)
 {
 	u64 v;
@@ -149,4 +199,7 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_CWD, op_cwd},       {ZYDIS_MNEMONIC_CDQ, op_cwd},
     {ZYDIS_MNEMONIC_CQO, op_cwd},       {ZYDIS_MNEMONIC_NOP, op_nop},
 };
-OP_FAMILY_DEFINE(mov, defs);
+static const struct op_select sels[] = {
+    {ZYDIS_MNEMONIC_MOV, select_mov},
+};
+OP_FAMILY_DEFINE_SEL(mov, defs, sels);

@@ -19,15 +19,27 @@ struct op_def {
 	op_fn *fn;
 };
 
+/* Optional: picks a specialised handler from the decoded operands once, at decode time (for
+ * hot instructions such as MOV). */
+struct op_select {
+	u16 mnemonic;
+	op_fn *(*select)(const struct insn *i);
+};
+
 struct op_family {
 	const char *name;
 	const struct op_def *defs;
 	size_t n;
+	const struct op_select *sel;
+	size_t nsel;
 };
 
 #define OP_FAMILY(name) const struct op_family op_family_##name
 #define OP_FAMILY_DEFINE(fam, table) \
-	OP_FAMILY(fam) = {#fam, table, sizeof(table) / sizeof(table[0])}
+	OP_FAMILY(fam) = {#fam, table, sizeof(table) / sizeof(table[0]), NULL, 0}
+#define OP_FAMILY_DEFINE_SEL(fam, table, sels)                                 \
+	OP_FAMILY(fam) = {#fam, table, sizeof(table) / sizeof(table[0]), sels, \
+			  sizeof(sels) / sizeof(sels[0])}
 
 extern const struct op_family op_family_mov, op_family_alu, op_family_shift, op_family_muldiv,
     op_family_bit, op_family_string, op_family_branch, op_family_stack, op_family_system,
@@ -130,6 +142,14 @@ op_get(struct vx_cpu *c, const struct insn *i, unsigned n, u64 *v, unsigned acc)
 		*v = i->imm & size_mask(o->size);
 		return STEP_RETIRED;
 	}
+	/* TLB hit on RAM: inline; misses, faults and wide operands: out of line. */
+	u64 la = op_la(c, i, o);
+	const struct tlb_entry *e =
+	    tlb_hit(c, la, tlb_need(c, (acc & ACC_RMW) ? ACC_WRITE : ACC_READ), o->size);
+	if (__builtin_expect(e && o->size <= 8, 1)) {
+		*v = host_load(e->host + (la & 4095), o->size);
+		return STEP_RETIRED;
+	}
 	return op_get_mem(c, i, o, v, acc);
 }
 
@@ -139,6 +159,12 @@ op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
 	const struct operand *o = &i->op[n];
 	if (o->kind == OPK_REG) {
 		opr_put(c, o, v);
+		return STEP_RETIRED;
+	}
+	u64 la = op_la(c, i, o);
+	const struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_WRITE), o->size);
+	if (__builtin_expect(e && o->size <= 8, 1)) {
+		host_store(e->host + (la & 4095), o->size, v);
 		return STEP_RETIRED;
 	}
 	return op_put_mem(c, i, o, v);

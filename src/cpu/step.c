@@ -5,10 +5,11 @@
  * Among Simultaneous Exceptions and Interrupts"; 6.8.3 "Masking Exceptions and Interrupts
  * When Switching Stacks" for the MOV SS / STI shadows).
  *
- * Decoded-instruction cache: one block of 4096 records per physical page of RAM, allocated
- * when the page is first executed.  A write to such a page (phys code_write callback) marks
- * the block stale; it is cleared at the next fetch, so the running instruction's record stays
- * valid while it executes (self-modifying code, SDM 11.6 "Self-Modifying Code").
+ * Decoded-instruction cache: one block per physical page of RAM, allocated when the page is
+ * first executed: an index by byte offset and the page's records packed densely.  A write to
+ * such a page (phys code_write callback) marks the block stale; it is cleared at the next
+ * fetch, so the running instruction's record stays valid while it executes (self-modifying
+ * code, SDM 11.6 "Self-Modifying Code").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 #include "cpu/decode.h"
 #include "cpu/ops.h"
 #include "cpu/step.h"
-
-#define CODE_BLOCK_BYTES (4096 * sizeof(struct insn))
 
 static void code_write(void *ctx, u64 pa)
 {
@@ -43,8 +42,11 @@ bool cc_init(struct vx_cpu *c)
 
 void cc_free(struct vx_cpu *c)
 {
-	for (u64 p = 0; c->cc.page && p < c->cc.npages; p++)
+	for (u64 p = 0; c->cc.page && p < c->cc.npages; p++) {
+		if (c->cc.page[p])
+			free(c->cc.page[p]->rec);
 		free(c->cc.page[p]);
+	}
 	free(c->cc.page);
 	free(c->cc.stale);
 	c->cc.page = NULL;
@@ -52,19 +54,21 @@ void cc_free(struct vx_cpu *c)
 }
 
 /* The decode block of a RAM page, cleared if stale; NULL for non-RAM or out of memory. */
-static struct insn *code_block(struct vx_cpu *c, u64 pa)
+static struct code_block *code_block(struct vx_cpu *c, u64 pa)
 {
 	u64 pn = pa >> 12;
 	if (pn >= c->cc.npages)
 		return NULL;
-	struct insn *b = c->cc.page[pn];
+	struct code_block *b = c->cc.page[pn];
 	if (!b) {
-		b = calloc(4096, sizeof(*b));
+		b = calloc(1, sizeof(*b));
 		if (!b)
 			return NULL;
+		b->n = 1;
 		c->cc.page[pn] = b;
 	} else if (c->cc.stale[pn / 64] & BIT(pn % 64)) {
-		memset(b, 0, CODE_BLOCK_BYTES);
+		memset(b->idx, 0, sizeof(b->idx));
+		b->n = 1;
 		c->cc.stale[pn / 64] &= ~BIT(pn % 64);
 	}
 	if (!phys_is_code(c->phys, pa)) {
@@ -72,6 +76,25 @@ static struct insn *code_block(struct vx_cpu *c, u64 pa)
 		tlb_protect_code(c, pa);
 	}
 	return b;
+}
+
+/* A free record of the block (grown on demand; only between instructions, so no record in
+ * use moves); NULL when out of memory. */
+static struct insn *block_new_record(struct code_block *b)
+{
+	if (b->n >= 4097)
+		return NULL; /* cannot happen: at most one record per byte offset */
+	if (b->n >= b->cap) {
+		u32 cap = b->cap ? b->cap * 2 : 64;
+		if (cap > 4097)
+			cap = 4097;
+		struct insn *r = realloc(b->rec, cap * sizeof(*r));
+		if (!r)
+			return NULL;
+		b->rec = r;
+		b->cap = cap;
+	}
+	return &b->rec[b->n];
 }
 
 /*
@@ -112,25 +135,26 @@ static const struct insn *fetch_slow(struct vx_cpu *c, struct insn *scratch, enu
 		*r = STEP_FAULT;
 		return NULL;
 	}
-	struct insn *b = code_block(c, pa);
-	if (!b) {
+	struct code_block *b = code_block(c, pa);
+	struct insn *e = b ? block_new_record(b) : NULL;
+	if (!b || (!b->idx[pa & 4095] && !e)) {
 		*r = fetch_uncached(c, scratch);
 		return *r == STEP_RETIRED ? scratch : NULL;
 	}
 	c->cc.cur_lin = (c->rip >> 12) + 1;
 	c->cc.cur_block = b;
 	c->cc.cur_cpl = c->cpl;
-	struct insn *e = &b[c->rip & 4095];
-	if (e->fn)
-		return e;
+	if (b->idx[pa & 4095])
+		return &b->rec[b->idx[pa & 4095]];
 	u8 buf[15];
 	size_t avail = 4096 - (pa & 4095);
 	size_t n = avail < 15 ? avail : 15;
 	memcpy(buf, c->phys->ram + pa, n);
 	enum decode_status st = decode_insn(c->decoder, buf, n, e);
-	if (st == DECODE_OK)
+	if (st == DECODE_OK) {
+		b->idx[pa & 4095] = (u16)b->n++;
 		return e;
-	memset(e, 0, sizeof(*e));
+	}
 	if (st == DECODE_NEED_MORE && n < 15) {
 		*r = fetch_uncached(c, scratch); /* crosses into the next page: not cached */
 		return *r == STEP_RETIRED ? scratch : NULL;
@@ -152,9 +176,13 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 {
 	const struct insn *i = NULL;
 	enum cpu_step r;
-	if (__builtin_expect(c->cc.cur_lin == (c->rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1))
-		i = &c->cc.cur_block[c->rip & 4095];
-	if (__builtin_expect(!i || !i->fn, 0)) {
+	if (__builtin_expect(c->cc.cur_lin == (c->rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
+		const struct code_block *b = c->cc.cur_block;
+		unsigned k = b->idx[c->rip & 4095];
+		if (__builtin_expect(k != 0, 1))
+			i = &b->rec[k];
+	}
+	if (__builtin_expect(!i, 0)) {
 		i = fetch_slow(c, &c->scratch, &r);
 		if (!i) {
 			c->insn_rip = c->rip;
@@ -196,11 +224,18 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
 	u64 last = c->retired;
 	unsigned stuck = 0;
-	while (c->retired < end && !c->stop) {
-		/* Boundaries with nothing pending (no interrupt, shadow or halt) skip cpu_step. */
-		bool quiet = c->pending_intr < 0 && !c->shadow && !c->halted;
-		enum cpu_step r = quiet ? exec_one(c) : cpu_step(c);
-		if (r == STEP_RETIRED)
+	while (c->retired < end) {
+		enum cpu_step r;
+		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
+		 * skip cpu_step: one compare. */
+		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1)) {
+			r = exec_one(c);
+		} else {
+			if (c->stop)
+				return STEP_STOP;
+			r = cpu_step(c);
+		}
+		if (__builtin_expect(r == STEP_RETIRED, 1))
 			continue;
 		if (r == STEP_FAULT) {
 			r = cpu_deliver(c);

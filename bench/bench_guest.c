@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Interpreter speed on a gcc-compiled workload: the sha256_bench guest (SHA-256 over 16 MiB)
+ * run by the bare-mode machine, in guest instructions per second, and the ratio of its time
+ * to the same C code (guests/tests/sha256_impl.h) run natively.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench.h"
+#include "guests/tests/sha256_buf.h"
+#include "guests/tests/sha256_impl.h"
+#include "vm/machine.h"
+
+#ifndef SHA_MIB
+#define SHA_MIB 16u
+#endif
+
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *b = n > 0 ? malloc((size_t)n) : NULL;
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+/* The same work natively: fill the buffer, hash it. */
+static double native_sha(void)
+{
+	size_t len = (size_t)SHA_MIB << 20;
+	u8 *buf = malloc(len);
+	if (!buf)
+		return 0;
+	double t0 = bench_now();
+	sha256_buf_fill(buf, len);
+	struct sha256 s;
+	u8 d[32];
+	sha256_init(&s);
+	sha256_update(&s, buf, len);
+	sha256_final(&s, d);
+	double dt = bench_now() - t0;
+	volatile u8 sink = d[0];
+	(void)sink;
+	free(buf);
+	return dt;
+}
+
+void bench_guest_sha256(struct bench_result *r)
+{
+	r->name = "guest_sha256_16MiB";
+	r->unit = "MIPS";
+	size_t len;
+	void *elf = read_file(VX_BINARY_DIR "/guests/sha256_bench.elf", &len);
+	if (!elf)
+		return;
+	char err[256];
+	char mib[16];
+	snprintf(mib, sizeof(mib), "%u", SHA_MIB);
+	struct vm_config cfg = {.guest_args = mib, .ram_size = 64u << 20};
+	struct vm *vm = vm_create(&cfg, err, sizeof(err));
+	if (!vm || !vm_load_elf(vm, elf, len, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		vm_destroy(vm);
+		free(elf);
+		return;
+	}
+	struct vm_result res;
+	double t0 = bench_now();
+	vm_run(vm, &res);
+	double dt = bench_now() - t0;
+	vm_destroy(vm);
+	free(elf);
+	if (res.why != VM_STOP_EXIT || res.status != 0)
+		return;
+	double native = native_sha();
+	r->iterations = res.retired;
+	r->value = (double)res.retired / dt / 1e6;
+	r->ratio = native > 0 ? dt / native : 0;
+}
