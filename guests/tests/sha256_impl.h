@@ -37,19 +37,22 @@ static inline void sha256_compress(struct sha256 *s, const uint8_t *p)
 {
 	uint32_t w[64], v[8];
 	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 |
-		       p[4 * i + 3];
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
 	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = sha256_ror(w[i - 15], 7) ^ sha256_ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = sha256_ror(w[i - 2], 17) ^ sha256_ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		uint32_t s0 =
+		    sha256_ror(w[i - 15], 7) ^ sha256_ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 =
+		    sha256_ror(w[i - 2], 17) ^ sha256_ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	memcpy(v, s->h, sizeof(v));
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = v[7] + (sha256_ror(v[4], 6) ^ sha256_ror(v[4], 11) ^ sha256_ror(v[4], 25)) +
-			 ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_K[i] + w[i];
+		uint32_t t1 = v[7] +
+			      (sha256_ror(v[4], 6) ^ sha256_ror(v[4], 11) ^ sha256_ror(v[4], 25)) +
+			      ((v[4] & v[5]) ^ (~v[4] & v[6])) + sha256_K[i] + w[i];
 		uint32_t t2 = (sha256_ror(v[0], 2) ^ sha256_ror(v[0], 13) ^ sha256_ror(v[0], 22)) +
-			 ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
+			      ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
 		memmove(v + 1, v, 7 * sizeof(uint32_t));
 		v[4] += t1;
 		v[0] = t1 + t2;
@@ -61,7 +64,7 @@ static inline void sha256_compress(struct sha256 *s, const uint8_t *p)
 static inline void sha256_init(struct sha256 *s)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 	memcpy(s->h, iv, sizeof(iv));
 	s->total = 0;
 	s->used = 0;
