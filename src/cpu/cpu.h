@@ -10,6 +10,7 @@
 
 #include "arch/types.h"
 #include "cpu/phys.h"
+#include "vmx/vmx_state.h"
 
 struct vx_cpu;
 struct insn;
@@ -205,6 +206,7 @@ struct vx_cpu {
 		u64 attn;
 	};
 	bool nmi_blocked;
+	struct vmx_state vmx; /* VMX operation (src/vmx) */
 
 	struct event event; /* the fault or interrupt being delivered */
 
