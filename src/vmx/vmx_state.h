@@ -10,10 +10,10 @@
 #include "arch/types.h"
 
 struct vmx_state {
-	bool in_vmx;        /* in VMX operation (after VMXON) */
-	bool non_root;      /* in VMX non-root operation */
-	u64 vmxon_ptr;      /* physical address of the VMXON region */
-	u64 current_vmcs;   /* current-VMCS pointer; ~0ull when invalid */
+	bool in_vmx;      /* in VMX operation (after VMXON) */
+	bool non_root;    /* in VMX non-root operation */
+	u64 vmxon_ptr;    /* physical address of the VMXON region */
+	u64 current_vmcs; /* current-VMCS pointer; ~0ull when invalid */
 };
 
 #endif
