@@ -16,6 +16,8 @@ static bench_fn *const suite[] = {
     bench_vmcs_vmwrite,
     bench_exit_reason_summary,
     bench_dump_vmcs_parse,
+    bench_cpu_loop,
+    bench_guest_sha256,
 };
 
 int vx_bench_run_all(FILE *f, bool json)
