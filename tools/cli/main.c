@@ -30,7 +30,9 @@ void cli_usage(FILE *f)
 	      "diagnosis\n"
 	      "      kvm-trace [--verbose] FILE|-   kvm_exit & co. trace lines: statistics\n"
 	      "  bench [--json]               benchmark suite\n"
-	      "  run, sign                    not available yet (see the project's issues)\n",
+	      "  run --bare [--max-insns N] [--trace FILE|-] [--mem SIZE] [--cpu PROFILE]\n"
+	      "      [--guest-args STR] GUEST.elf   run a guest on the processor alone\n"
+	      "  sign                         not available yet (see the project's issues)\n",
 	      f);
 }
 
