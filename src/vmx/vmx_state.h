@@ -1,19 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A logical processor's VMX state (SDM Vol. 3C 23.3 "Introduction to VMX Operation", 24.1
- * "Overview" (current-VMCS pointer, launch state), 24.11.3 "Initializing a VMCS").
- * Embedded in struct vx_cpu.
+ * "Overview" (current-VMCS pointer, launch state), 24.11.1 "Software Use of Virtual-Machine
+ * Control Structures", 24.11.3 "Initializing a VMCS").  Embedded in struct vx_cpu.
+ *
+ * The processor caches the data of the current VMCS (`vmcs`, `launch`); every other VMCS
+ * lives in its VMCS region in physical memory in the format described in vmx_insn.h.  The
+ * cache is written back to the region when another VMCS is made current (VMPTRLD), when the
+ * current VMCS is cleared (VMCLEAR) and at VMXOFF (docs/decisions.md, "VMCS storage").
  */
 #ifndef VX_VMX_VMX_STATE_H
 #define VX_VMX_VMX_STATE_H
 
 #include "arch/types.h"
+#include "vmx/vmcs.h"
+
+struct vx_cpu;
+
+/* 24.1: the current-VMCS pointer is FFFFFFFF_FFFFFFFFH when there is no current VMCS. */
+#define VMX_VMCS_INVALID (~0ull)
+
+/*
+ * Launch state of a VMCS (24.1 "Overview", 24.11.3 "Initializing a VMCS"): "clear" after
+ * VMCLEAR, "launched" after a successful VMLAUNCH.  A region that was never VMCLEARed holds
+ * neither (the SDM leaves it undefined; see vmx_insn.h for the encoding in the region).
+ */
+enum vmx_launch_state {
+	VMX_LAUNCH_UNDEFINED,
+	VMX_LAUNCH_CLEAR,
+	VMX_LAUNCH_LAUNCHED,
+};
 
 struct vmx_state {
-	bool in_vmx;      /* in VMX operation (after VMXON) */
-	bool non_root;    /* in VMX non-root operation */
-	u64 vmxon_ptr;    /* physical address of the VMXON region */
-	u64 current_vmcs; /* current-VMCS pointer; ~0ull when invalid */
+	bool in_vmx;           /* in VMX operation (after VMXON) */
+	bool non_root;         /* in VMX non-root operation */
+	u8 launch;             /* enum vmx_launch_state of the current VMCS */
+	bool caps_ready;       /* `caps` holds the profile's VMCS-field support */
+	u64 vmxon_ptr;         /* physical address of the VMXON region */
+	u64 current_vmcs;      /* current-VMCS pointer; VMX_VMCS_INVALID when there is none */
+	struct vmcs_caps caps; /* fields VMREAD/VMWRITE support (vmx_caps_from_profile) */
+	struct vmcs vmcs;      /* the current VMCS's data, cached by the processor */
 };
+
+/*
+ * Power-up state (SDM Vol. 3A 9.1.1 "Processor State After Reset"): outside VMX operation,
+ * no current VMCS.  Defined in vmx_insn.c; cpu_init calls it.
+ */
+void vmx_reset(struct vx_cpu *c);
 
 #endif

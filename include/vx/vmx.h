@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The processor's VMX instructions for root-mode software (DESIGN.md section 1): how the L0
+ * hypervisor in src/hv executes VMXON, VMXOFF, VMCLEAR, VMPTRLD, VMPTRST, VMREAD, VMWRITE,
+ * VMLAUNCH, VMRESUME, INVEPT, INVVPID and VMCALL.  Implementation: src/vmx/vx_vmx_api.c over
+ * src/vmx/vmx_insn.c, the same semantics the interpreter runs for guest instruction bytes.
+ *
+ * Each call is the instruction executed by the software the processor's current state
+ * belongs to (for the hypervisor: the host state it loaded, normally CPL 0 in 64-bit mode
+ * with CR4.VMXE = 1): every check of the SDM's instruction page is made against that state
+ * (Intel SDM Vol. 3C 30.3 "VMX Instructions").  Memory operands are given as values, so the
+ * calls never access linear memory; the VMXON region and VMCS regions are physical memory.
+ * The outcome is returned, not written to RFLAGS, and an exception is reported, not
+ * delivered: the processor's RFLAGS and pending event are left as they were.
+ */
+#ifndef VX_VMX_H
+#define VX_VMX_H
+
+#include "arch/types.h"
+
+struct vx_cpu;
+
+enum vx_vmx_outcome {
+	VX_VMSUCCEED,      /* VMsucceed (30.2 "Conventions") */
+	VX_VMFAIL_INVALID, /* VMfailInvalid: RFLAGS.CF would be 1; no current VMCS to hold an error
+			    */
+	VX_VMFAIL_VALID,   /* VMfailValid: `error` is the VM-instruction error number (30.4), also
+			    * stored in the current VMCS's VM-instruction error field (4400H) */
+	VX_VMX_EXCEPTION,  /* the instruction raised `vector` (error code when has_error_code) */
+	/* Not yet implemented parts of the processor (nothing has changed when these return): */
+	VX_VMX_VMEXIT, /* in VMX non-root operation the instruction would cause a VM exit */
+	/* VMLAUNCH/VMRESUME: every check before VM entry passed (26.1 "Basic VM-Entry Checks",
+	 * 26.2 "Checks on VMX Controls and Host-State Area", 26.3.1 "Checks on the Guest State
+	 * Area"); VM entry itself (loading guest state, running the guest until a VM exit, then
+	 * returning with host state loaded) is not implemented yet. */
+	VX_VMX_ENTRY_NOT_IMPLEMENTED,
+	/* VMLAUNCH/VMRESUME: the guest-state checks failed: VM entry fails with exit reason 33
+	 * ("VM-entry failure due to invalid guest state") | bit 31, `error` = the exit
+	 * qualification (26.8).  Recording the exit and loading host state is not implemented
+	 * yet. */
+	VX_VMX_ENTRY_FAIL_GUEST,
+};
+
+struct vx_vmx_result {
+	enum vx_vmx_outcome outcome;
+	u32 error; /* VX_VMFAIL_VALID: error number; VX_VMX_ENTRY_FAIL_GUEST: exit qualification */
+	u8 vector; /* VX_VMX_EXCEPTION: 6 #UD, 13 #GP ... */
+	bool has_error_code;
+	u32 error_code;
+};
+
+/* Name of an outcome ("VMsucceed", "VMfailInvalid", ...). */
+const char *vx_vmx_outcome_name(enum vx_vmx_outcome o);
+
+/* VMXON with the physical address of the VMXON region (its first word must hold the VMCS
+ * revision identifier, IA32_VMX_BASIC[30:0]). */
+struct vx_vmx_result vx_vmxon(struct vx_cpu *c, u64 pa);
+struct vx_vmx_result vx_vmxoff(struct vx_cpu *c);
+struct vx_vmx_result vx_vmclear(struct vx_cpu *c, u64 pa);
+struct vx_vmx_result vx_vmptrld(struct vx_cpu *c, u64 pa);
+/* *pa = the current-VMCS pointer (FFFFFFFF_FFFFFFFFH when there is none) on VMsucceed. */
+struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa);
+/* The field encoding is a 64-bit register operand: bits 63:32 set name no field (error 12).
+ * VMREAD: *val is written on VMsucceed only. */
+struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val);
+struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
+struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c);
+struct vx_vmx_result vx_vmresume(struct vx_cpu *c);
+struct vx_vmx_result vx_vmcall(struct vx_cpu *c);
+
+/* INVEPT types (30.3 INVEPT) and Figure 30-1 "INVEPT Descriptor". */
+enum { VX_INVEPT_SINGLE_CONTEXT = 1, VX_INVEPT_ALL_CONTEXT = 2 };
+struct vx_invept_desc {
+	u64 eptp;     /* bits 63:0 */
+	u64 reserved; /* bits 127:64 */
+};
+/* INVVPID types (30.3 INVVPID) and Figure 30-2 "INVVPID Descriptor". */
+enum {
+	VX_INVVPID_INDIVIDUAL_ADDRESS = 0,
+	VX_INVVPID_SINGLE_CONTEXT = 1,
+	VX_INVVPID_ALL_CONTEXT = 2,
+	VX_INVVPID_SINGLE_CONTEXT_RETAINING_GLOBALS = 3,
+};
+struct vx_invvpid_desc {
+	u64 vpid;           /* bits 15:0 VPID; bits 63:16 reserved (must be 0) */
+	u64 linear_address; /* bits 127:64 */
+};
+/* The type is the 64-bit register operand. */
+struct vx_vmx_result vx_invept(struct vx_cpu *c, u64 type, const struct vx_invept_desc *d);
+struct vx_vmx_result vx_invvpid(struct vx_cpu *c, u64 type, const struct vx_invvpid_desc *d);
+
+/* ---- VMX capability MSRs (Vol. 3D Appendix A), read as RDMSR at CPL 0 reads them ---- */
+
+/* IA32_VMX_BASIC (480H) .. IA32_VMX_VMFUNC and later capability MSRs: false when the index
+ * is not a VMX capability MSR or RDMSR would raise #GP (the MSR does not exist for the
+ * processor's profile, e.g. IA32_VMX_VMFUNC without "enable VM functions"). */
+bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val);
+/* The VMCS revision identifier, IA32_VMX_BASIC[30:0]; 0 when the processor has no VMX. */
+u32 vx_vmx_revision_id(const struct vx_cpu *c);
+
+#endif

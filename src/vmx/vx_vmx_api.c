@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The VMX instructions for root-mode software (include/vx/vmx.h): each call runs the
+ * instruction's semantics from vmx_insn.c against the processor's current state, with the
+ * memory operands given as values.  The outcome is returned instead of being written to
+ * RFLAGS, and an exception is reported instead of delivered: the processor's pending event
+ * (c->event) is restored after the call.
+ */
+#include "vx/vmx.h"
+
+#include "arch/msr.h"
+#include "cpu/msr.h"
+#include "cpu/profile.h"
+#include "vmx/vmx_insn.h"
+
+/* One instruction: the checks before its operands, then (when they pass) the rest. */
+struct call {
+	struct vx_cpu *c;
+	struct event saved;
+	struct vmx_result r;
+};
+
+static struct call begin(struct vx_cpu *c, enum vmx_insn_id id)
+{
+	struct call k = {.c = c, .saved = c->event};
+	k.r = vmx_insn_begin(c, id);
+	return k;
+}
+
+static bool proceed(const struct call *k)
+{
+	return k->r.out == VMX_OUT_CONTINUE;
+}
+
+static struct vx_vmx_result end(struct call *k)
+{
+	struct vx_cpu *c = k->c;
+	struct vx_vmx_result out = {.error = k->r.error};
+	switch (k->r.out) {
+	case VMX_OUT_SUCCEED: out.outcome = VX_VMSUCCEED; break;
+	case VMX_OUT_FAIL_INVALID: out.outcome = VX_VMFAIL_INVALID; break;
+	case VMX_OUT_FAIL_VALID: out.outcome = VX_VMFAIL_VALID; break;
+	case VMX_OUT_FAULT:
+		out.outcome = VX_VMX_EXCEPTION;
+		out.vector = c->event.vector;
+		out.has_error_code = c->event.has_error;
+		out.error_code = c->event.error_code;
+		c->event = k->saved;
+		break;
+	case VMX_OUT_VMEXIT: out.outcome = VX_VMX_VMEXIT; break;
+	case VMX_OUT_ENTRY_FAIL_GUEST: out.outcome = VX_VMX_ENTRY_FAIL_GUEST; break;
+	default: out.outcome = VX_VMX_ENTRY_NOT_IMPLEMENTED; break;
+	}
+	return out;
+}
+
+const char *vx_vmx_outcome_name(enum vx_vmx_outcome o)
+{
+	switch (o) {
+	case VX_VMSUCCEED: return "VMsucceed";
+	case VX_VMFAIL_INVALID: return "VMfailInvalid";
+	case VX_VMFAIL_VALID: return "VMfailValid";
+	case VX_VMX_EXCEPTION: return "exception";
+	case VX_VMX_VMEXIT: return "VM exit (not implemented)";
+	case VX_VMX_ENTRY_NOT_IMPLEMENTED: return "entry checks passed; VM entry not implemented";
+	case VX_VMX_ENTRY_FAIL_GUEST: return "VM-entry failure (invalid guest state)";
+	default: return "?";
+	}
+}
+
+static struct vx_vmx_result ptr_call(struct vx_cpu *c, enum vmx_insn_id id, u64 pa,
+				     struct vmx_result (*fn)(struct vx_cpu *, u64))
+{
+	struct call k = begin(c, id);
+	if (proceed(&k))
+		k.r = fn(c, pa);
+	return end(&k);
+}
+
+struct vx_vmx_result vx_vmxon(struct vx_cpu *c, u64 pa)
+{
+	return ptr_call(c, VMXI_VMXON, pa, vmx_insn_vmxon);
+}
+
+struct vx_vmx_result vx_vmclear(struct vx_cpu *c, u64 pa)
+{
+	return ptr_call(c, VMXI_VMCLEAR, pa, vmx_insn_vmclear);
+}
+
+struct vx_vmx_result vx_vmptrld(struct vx_cpu *c, u64 pa)
+{
+	return ptr_call(c, VMXI_VMPTRLD, pa, vmx_insn_vmptrld);
+}
+
+struct vx_vmx_result vx_vmxoff(struct vx_cpu *c)
+{
+	struct call k = begin(c, VMXI_VMXOFF);
+	if (proceed(&k))
+		k.r = vmx_insn_vmxoff(c);
+	return end(&k);
+}
+
+struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
+{
+	struct call k = begin(c, VMXI_VMPTRST);
+	if (proceed(&k))
+		k.r = vmx_insn_vmptrst(c, pa);
+	return end(&k);
+}
+
+struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
+{
+	struct call k = begin(c, VMXI_VMREAD);
+	u64 v = 0;
+	if (proceed(&k)) {
+		k.r = vmx_insn_vmread(c, enc, &v);
+		if (k.r.out == VMX_OUT_SUCCEED)
+			*val = v;
+	}
+	return end(&k);
+}
+
+struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
+{
+	struct call k = begin(c, VMXI_VMWRITE);
+	if (proceed(&k))
+		k.r = vmx_insn_vmwrite(c, enc, val);
+	return end(&k);
+}
+
+static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
+{
+	struct call k = begin(c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	if (proceed(&k))
+		k.r = vmx_insn_vmlaunch(c, resume);
+	return end(&k);
+}
+
+struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c)
+{
+	return entry_call(c, false);
+}
+
+struct vx_vmx_result vx_vmresume(struct vx_cpu *c)
+{
+	return entry_call(c, true);
+}
+
+struct vx_vmx_result vx_vmcall(struct vx_cpu *c)
+{
+	struct call k = begin(c, VMXI_VMCALL);
+	if (proceed(&k))
+		k.r = vmx_insn_vmcall(c);
+	return end(&k);
+}
+
+static struct vx_vmx_result inv_call(struct vx_cpu *c, enum vmx_insn_id id, u64 type, u64 lo,
+				     u64 hi)
+{
+	struct call k = begin(c, id);
+	if (proceed(&k))
+		k.r = vmx_insn_inv_type(c, id, type);
+	if (proceed(&k))
+		k.r = id == VMXI_INVEPT ? vmx_insn_invept(c, type, lo, hi)
+					: vmx_insn_invvpid(c, type, lo, hi);
+	return end(&k);
+}
+
+struct vx_vmx_result vx_invept(struct vx_cpu *c, u64 type, const struct vx_invept_desc *d)
+{
+	return inv_call(c, VMXI_INVEPT, type, d->eptp, d->reserved);
+}
+
+struct vx_vmx_result vx_invvpid(struct vx_cpu *c, u64 type, const struct vx_invvpid_desc *d)
+{
+	return inv_call(c, VMXI_INVVPID, type, d->vpid, d->linear_address);
+}
+
+/* ---- capability MSRs ---- */
+
+bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val)
+{
+	if (index < MSR_IA32_VMX_BASIC || index > MSR_IA32_VMX_EXIT_CTLS2)
+		return false;
+	/* RDMSR semantics (msr.c): the MSR exists only as Appendix A says for the profile.
+	 * msr_read does not modify the processor for these indices. */
+	return msr_read((struct vx_cpu *)c, index, val);
+}
+
+u32 vx_vmx_revision_id(const struct vx_cpu *c)
+{
+	const struct cpu_profile *p = cpu_profile_of(c);
+	if (!p->has_vmx)
+		return 0;
+	return (u32)(p->vmx.basic & MSR_IA32_VMX_BASIC_REVISION_MASK);
+}
