@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib/trace.h"
+
 void out_init(struct vx_out *o, FILE *f, bool json)
 {
 	memset(o, 0, sizeof(*o));
@@ -13,24 +15,11 @@ void out_init(struct vx_out *o, FILE *f, bool json)
 	o->first[0] = true;
 }
 
+/* The trace's escaping, so guest-controlled text with bytes that are not UTF-8 still gives
+ * valid JSON (they become \u00XX). */
 void out_json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
+	trace_json_string(f, s);
 }
 
 static void indent(struct vx_out *o)

@@ -17,6 +17,15 @@
  * with status 3; a triple fault with status 4; an exhausted --max-insns with status 124, and
  * so does an exception loop that retires nothing (VX_RUN_STUCK_EVENTS deliveries in a row):
  * like a budget, it ends a run that would never end.
+ *
+ * Trace (src/lib/trace.h, cpu 0, level L1, t = retired instructions): io for every port
+ * access, mmio for every test-device access, timer (arm, fire), exception, interrupt,
+ * unsupported, triple_fault, console and, last, exit.  Console records are one per line:
+ * the bytes written to port 0xE9 up to a '\n' (not included; an empty line gives ""),
+ * emitted with the OUT of that '\n'.  A line longer than VM_CONSOLE_CHUNK bytes is split
+ * into records of at most that many bytes (never inside a UTF-8 sequence), and a line
+ * without its '\n' is emitted when the run ends, before the exit record.  NUL bytes are
+ * printed to the console but left out of the record (a record's text is a C string).
  */
 #include "vm/machine.h"
 
@@ -25,12 +34,13 @@
 
 #include "arch/vmx.h"
 #include "lib/archinfo.h"
+#include "lib/trace.h"
 #include "vm/boot.h"
 #include "vm/loader.h"
-#include "vm/vm_trace.h"
 #include "vx/boot.h"
 
 #define RFLAGS_IF BIT(9)
+#define VM_CONSOLE_CHUNK 256 /* longest console record text, in bytes */
 
 struct vm_timer {
 	u8 vector;
@@ -42,13 +52,17 @@ struct vm {
 	struct vm_config cfg;
 	struct vx_phys *phys;
 	struct vx_cpu *cpu;
-	struct vm_trace trace;
+	struct vx_trace *trace; /* cfg.trace: NULL = off */
 	u8 mmio[VX_MMIO_TEST_SIZE];
 	struct vm_timer timer;
 	bool loaded;
 	bool exited;
 	int exit_status;
 	unsigned warned; /* bit per misuse already reported on cfg->diag */
+	/* the console line being collected for its trace record */
+	char con[VM_CONSOLE_CHUNK + 1];
+	unsigned ncon;
+	bool con_split; /* part of this line is already in a record */
 	/* for the closing message */
 	bool have_exc;
 	struct vx_event last_exc;
@@ -74,23 +88,13 @@ static void warn_once(struct vm *vm, unsigned bit, const char *msg)
 
 /* ---- MMIO test device ---- */
 
-static void trace_mmio(struct vm *vm, const char *dir, u64 pa, unsigned size, u64 v)
-{
-	vm_trace_begin(&vm->trace, now(vm), 0, "mmio");
-	vm_trace_str(&vm->trace, "dir", dir);
-	vm_trace_hex(&vm->trace, "pa", pa);
-	vm_trace_int(&vm->trace, "size", size);
-	vm_trace_hex(&vm->trace, "value", v);
-	vm_trace_end(&vm->trace);
-}
-
 static u64 mmio_read(void *ctx, u64 pa, unsigned size)
 {
 	struct vm *vm = ctx;
 	u64 off = pa - VX_MMIO_TEST_BASE, v = 0;
 	for (unsigned i = 0; i < size && off + i < VX_MMIO_TEST_SIZE; i++)
 		v |= (u64)vm->mmio[off + i] << (8 * i);
-	trace_mmio(vm, "read", pa, size, v);
+	trace_mmio(vm->trace, 0, TRACE_L1, false, pa, size, v);
 	return v;
 }
 
@@ -100,18 +104,14 @@ static void mmio_write(void *ctx, u64 pa, unsigned size, u64 value)
 	u64 off = pa - VX_MMIO_TEST_BASE;
 	for (unsigned i = 0; i < size && off + i < VX_MMIO_TEST_SIZE; i++)
 		vm->mmio[off + i] = (u8)(value >> (8 * i));
-	trace_mmio(vm, "write", pa, size, value);
+	trace_mmio(vm->trace, 0, TRACE_L1, true, pa, size, value);
 }
 
 /* ---- port I/O ---- */
 
-static void trace_timer(struct vm *vm, const char *action)
+static void timer_record(struct vm *vm, const char *action)
 {
-	vm_trace_begin(&vm->trace, now(vm), 0, "timer");
-	vm_trace_str(&vm->trace, "action", action);
-	vm_trace_int(&vm->trace, "vector", vm->timer.vector);
-	vm_trace_int(&vm->trace, "deadline", (long long)vm->timer.deadline);
-	vm_trace_end(&vm->trace);
+	trace_timer(vm->trace, 0, TRACE_L1, action, vm->timer.vector, vm->timer.deadline);
 }
 
 static void exit_out(struct vm *vm, struct vx_cpu *c, const struct vx_io *io)
@@ -142,7 +142,7 @@ static void timer_out(struct vm *vm, struct vx_cpu *c, const struct vx_io *io)
 	/* Counted from the retirement of this OUT, which is running now. */
 	vm->timer.deadline = now(vm) + 1 + io->value;
 	vm->timer.armed = true;
-	trace_timer(vm, "arm");
+	timer_record(vm, "arm");
 	vx_cpu_request_stop(c); /* the run loop recomputes its slice */
 }
 
@@ -161,14 +161,70 @@ static u32 port_in(struct vm *vm, const struct vx_io *io)
 	}
 }
 
-static void trace_io(struct vm *vm, const struct vx_io *io)
+static void io_record(struct vm *vm, const struct vx_io *io)
 {
-	vm_trace_begin(&vm->trace, now(vm), 0, "io");
-	vm_trace_str(&vm->trace, "dir", io->in ? "in" : "out");
-	vm_trace_int(&vm->trace, "port", io->port);
-	vm_trace_int(&vm->trace, "size", io->size);
-	vm_trace_hex(&vm->trace, "value", io->value);
-	vm_trace_end(&vm->trace);
+	trace_io(vm->trace, 0, TRACE_L1, io->in, io->port, io->size, io->value);
+}
+
+/* ---- debug console ---- */
+
+/* The console record of the collected bytes (NUL-terminated in place). */
+static void console_emit(struct vm *vm, unsigned len)
+{
+	vm->con[len] = 0;
+	trace_console(vm->trace, 0, TRACE_L1, vm->con);
+}
+
+/* How many bytes of a full buffer go into a record: all of them, unless the buffer ends
+ * inside a UTF-8 sequence, which then moves whole to the next record.  A byte that cannot
+ * start a sequence counts as one (the library escapes it). */
+static unsigned console_cut(const u8 *b, unsigned n)
+{
+	for (unsigned k = 1; k <= 3 && k <= n; k++) {
+		u8 c = b[n - k];
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: its lead byte is further back */
+		unsigned len = c >= 0xf8 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+		return len > k ? n - k : n;
+	}
+	return n;
+}
+
+/* A full buffer: one record now, the rest of the line in later ones. */
+static void console_split(struct vm *vm)
+{
+	unsigned cut = console_cut((const u8 *)vm->con, vm->ncon);
+	char tail[4];
+	unsigned rest = vm->ncon - cut;
+	memcpy(tail, vm->con + cut, rest);
+	console_emit(vm, cut);
+	memcpy(vm->con, tail, rest);
+	vm->ncon = rest;
+	vm->con_split = true;
+}
+
+/* The end of a line ('\n') or of the run (at_end: only when bytes are waiting). */
+static void console_flush(struct vm *vm, bool at_end)
+{
+	if (vm->ncon || (!at_end && !vm->con_split))
+		console_emit(vm, vm->ncon);
+	vm->ncon = 0;
+	vm->con_split = false;
+}
+
+static void console_out(struct vm *vm, u8 b)
+{
+	if (vm->cfg.console)
+		fputc(b, vm->cfg.console);
+	if (!trace_on(vm->trace, TRACE_console) || b == 0)
+		return;
+	if (b == '\n') {
+		console_flush(vm, false);
+		return;
+	}
+	vm->con[vm->ncon++] = (char)b;
+	if (vm->ncon == VM_CONSOLE_CHUNK)
+		console_split(vm);
 }
 
 void vm_port_io(void *ctx, struct vx_cpu *c, struct vx_io *io)
@@ -177,15 +233,12 @@ void vm_port_io(void *ctx, struct vx_cpu *c, struct vx_io *io)
 	if (io->in) {
 		u32 mask = io->size >= 4 ? 0xffffffffu : (1u << (8 * io->size)) - 1;
 		io->value = port_in(vm, io) & mask;
-		trace_io(vm, io);
+		io_record(vm, io);
 		return;
 	}
-	trace_io(vm, io);
+	io_record(vm, io);
 	switch (io->port) {
-	case VX_PORT_CONSOLE:
-		if (vm->cfg.console)
-			fputc((int)(io->value & 0xff), vm->cfg.console);
-		break;
+	case VX_PORT_CONSOLE: console_out(vm, (u8)io->value); break;
 	case VX_PORT_EXIT: exit_out(vm, c, io); break;
 	case VX_PORT_TIMER:
 	case VX_PORT_TIMER + VX_TIMER_DELAY_OFFSET: timer_out(vm, c, io); break;
@@ -195,33 +248,14 @@ void vm_port_io(void *ctx, struct vx_cpu *c, struct vx_io *io)
 
 /* ---- processor events ---- */
 
-static const char *intr_type_name(unsigned type)
+/* The event in the interruption-information format the trace takes (SDM Vol. 3C 24.9.2
+ * "Information for VM Exits Due to Vectored Events", Table 24-15: vector in bits 7:0, type
+ * in bits 10:8, bit 11 error code valid, bit 31 valid). */
+static void exception_record(struct vm *vm, const struct vx_event *ev)
 {
-	switch (type) {
-	case VMX_INTR_TYPE_EXT_INTR: return "external";
-	case VMX_INTR_TYPE_NMI: return "nmi";
-	case VMX_INTR_TYPE_HARD_EXCEPTION: return "hw_exception";
-	case VMX_INTR_TYPE_SOFT_INTR: return "sw_interrupt";
-	case VMX_INTR_TYPE_PRIV_SOFT_EXCEPTION: return "priv_sw_exception";
-	case VMX_INTR_TYPE_SOFT_EXCEPTION: return "sw_exception";
-	default: return "other";
-	}
-}
-
-static void trace_exception(struct vm *vm, const struct vx_event *ev)
-{
-	const char *mn = vx_vector_mnemonic(ev->vector);
-	vm_trace_begin(&vm->trace, now(vm), 0, "exception");
-	vm_trace_int(&vm->trace, "vector", ev->vector);
-	if (mn && ev->type == VMX_INTR_TYPE_HARD_EXCEPTION)
-		vm_trace_str(&vm->trace, "name", mn);
-	vm_trace_str(&vm->trace, "type", intr_type_name(ev->type));
-	if (ev->has_error)
-		vm_trace_hex(&vm->trace, "error_code", ev->error_code);
-	vm_trace_hex(&vm->trace, "rip", ev->rip);
-	if (ev->has_cr2)
-		vm_trace_hex(&vm->trace, "cr2", ev->cr2);
-	vm_trace_end(&vm->trace);
+	u32 info = VMX_INTR_INFO_VALID | ((u32)(ev->type & 7) << VMX_INTR_INFO_TYPE_SHIFT) |
+		   ev->vector | (ev->has_error ? VMX_INTR_INFO_ERROR_CODE : 0);
+	trace_exception(vm->trace, 0, TRACE_L1, info, ev->error_code, ev->rip, ev->cr2);
 }
 
 static void on_event(void *ctx, struct vx_cpu *c, const struct vx_event *ev)
@@ -235,31 +269,26 @@ static void on_event(void *ctx, struct vx_cpu *c, const struct vx_event *ev)
 		if (vm->nchain == 3)
 			memmove(vm->exc_chain, vm->exc_chain + 1, 2);
 		vm->exc_chain[vm->nchain < 3 ? vm->nchain++ : 2] = ev->vector;
-		trace_exception(vm, ev);
+		exception_record(vm, ev);
 		return;
-	case VX_EV_INTERRUPT:
-		vm_trace_begin(&vm->trace, now(vm), 0, "interrupt");
-		vm_trace_int(&vm->trace, "vector", ev->vector);
-		vm_trace_hex(&vm->trace, "rip", ev->rip);
-		vm_trace_end(&vm->trace);
-		return;
+	case VX_EV_INTERRUPT: trace_interrupt(vm->trace, 0, TRACE_L1, ev->vector, ev->rip); return;
 	case VX_EV_UNSUPPORTED:
 		vm->unsupported = ev->mnemonic;
 		vm->unsupported_rip = ev->rip;
-		vm_trace_begin(&vm->trace, now(vm), 0, "unsupported");
-		vm_trace_str(&vm->trace, "mnemonic", ev->mnemonic);
-		vm_trace_hex(&vm->trace, "rip", ev->rip);
-		vm_trace_end(&vm->trace);
+		trace_unsupported(vm->trace, 0, TRACE_L1, ev->mnemonic, ev->rip);
 		return;
-	case VX_EV_SHUTDOWN:
-		vm_trace_begin(&vm->trace, now(vm), 0, "triple_fault");
-		vm_trace_hex(&vm->trace, "rip", ev->rip);
-		vm_trace_end(&vm->trace);
-		return;
+	case VX_EV_SHUTDOWN: trace_triple_fault(vm->trace, 0, TRACE_L1, ev->rip); return;
 	}
 }
 
 /* ---- life cycle ---- */
+
+/* The trace clock: model time is the processor's retired-instruction count. */
+static u64 trace_clock(void *ctx, unsigned cpu)
+{
+	(void)cpu; /* one processor */
+	return now(ctx);
+}
 
 static bool fail(char *err, size_t errlen, const char *msg)
 {
@@ -290,7 +319,9 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	}
 	vm->cfg = *cfg;
 	vm->cfg.ram_size = ram;
-	vm->trace = (struct vm_trace){.f = cfg->trace, .lvl = "L1"};
+	vm->trace = cfg->trace;
+	if (vm->trace)
+		trace_set_clock(vm->trace, trace_clock, vm);
 	vm->timer.vector = 0x20;
 	/* No EPC in bare mode until the SGX issue lands: the guest sees no SGX. */
 	vx_cpu_restrict_sgx(vm->cpu, VX_SGX_OFF, false);
@@ -303,6 +334,8 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	if (vm->trace && vm->trace->clock_ctx == vm)
+		trace_set_clock(vm->trace, NULL, NULL); /* the sink may outlive the machine */
 	vx_cpu_destroy(vm->cpu);
 	vx_phys_destroy(vm->phys);
 	free(vm);
@@ -343,7 +376,7 @@ bool vm_load_elf(struct vm *vm, const void *elf, size_t len, char *err, size_t e
 static void timer_fire(struct vm *vm)
 {
 	vm->timer.armed = false;
-	trace_timer(vm, "fire");
+	timer_record(vm, "fire");
 	vx_cpu_queue_interrupt(vm->cpu, vm->timer.vector);
 }
 
@@ -417,8 +450,6 @@ static void finish(struct vm *vm, struct vm_result *res, enum vm_stop why, int s
 	u64 rip = vx_cpu_get_reg(vm->cpu, VX_RIP);
 	*res = (struct vm_result){.why = why, .status = status, .rip = rip, .retired = now(vm)};
 	stop_message(vm, res);
-	vm_trace_begin(&vm->trace, res->retired, 0, "exit");
-	vm_trace_int(&vm->trace, "status", status);
 	static const char *const why_name[] = {
 	    [VM_STOP_EXIT] = "exit_port",
 	    [VM_STOP_HALT] = "halt",
@@ -427,13 +458,12 @@ static void finish(struct vm *vm, struct vm_result *res, enum vm_stop why, int s
 	    [VM_STOP_STUCK] = "stuck",
 	    [VM_STOP_ERROR] = "error",
 	};
-	vm_trace_str(&vm->trace, "reason", why_name[why]);
-	vm_trace_hex(&vm->trace, "rip", rip);
-	vm_trace_end(&vm->trace);
+	console_flush(vm, true); /* a last line without its '\n' */
+	trace_exit(vm->trace, 0, TRACE_L1, status, why_name[why], rip);
 	if (vm->cfg.console)
 		fflush(vm->cfg.console);
-	if (vm->trace.f)
-		fflush(vm->trace.f);
+	if (vm->trace && vm->trace->f)
+		fflush(vm->trace->f);
 }
 
 /* HLT: wake by the timer if it can be delivered; false when nothing can ever wake it. */

@@ -14,6 +14,7 @@
 #include "vx/cpu.h"
 
 struct vm;
+struct vx_trace;
 
 struct vm_config {
 	u64 ram_size;           /* bytes; 0 = VX_BOOT_RAM_DEFAULT */
@@ -21,8 +22,10 @@ struct vm_config {
 	u64 max_insns;          /* instruction budget; 0 = unlimited */
 	const char *guest_args; /* string at vx_boot_info.cmdline; NULL = none */
 	FILE *console;          /* console stream; NULL = discarded */
-	FILE *trace;            /* JSON Lines trace; NULL = none */
-	FILE *diag;             /* one-line warnings (misused device ports); NULL = none */
+	/* Trace sink (src/lib/trace.h), not owned; NULL = off.  vm_create sets its clock to the
+	 * processor's retired-instruction count (cpu 0, level L1); vm_destroy clears it. */
+	struct vx_trace *trace;
+	FILE *diag; /* one-line warnings (misused device ports); NULL = none */
 };
 
 enum vm_stop {

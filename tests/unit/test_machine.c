@@ -2,8 +2,8 @@
 /*
  * The bare-mode machine (src/vm): boot state of DESIGN.md section 4, the devices (exit port,
  * console, MMIO test device, interrupt timer), the run loop's ends (halt, triple fault,
- * budget) and the JSON Lines trace.  Guests are a few hand-assembled instructions wrapped in
- * an ELF by elf_builder.h.
+ * budget) and the trace records written through the sink in vm_config (src/lib/trace.h).  Guests
+ * are a few hand-assembled instructions wrapped in an ELF by elf_builder.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,8 @@
 
 #include "arch/msr.h"
 #include "elf_builder.h"
+#include "lib/out.h"
+#include "lib/trace.h"
 #include "vm/machine.h"
 #include "vx/boot.h"
 #include "vx/cpu.h"
@@ -25,7 +27,8 @@ struct run {
 	char *console, *trace;
 	size_t console_len, trace_len;
 	FILE *cf, *tf;
-	bool untraced; /* set before start(): no trace records */
+	bool untraced;        /* set before start(): no trace sink at all (cfg.trace = NULL) */
+	struct vx_trace sink; /* JSON Lines into tf */
 	struct vm_result res;
 };
 
@@ -39,10 +42,12 @@ static void start(struct run *r, const u8 *code, size_t len, u64 max_insns, cons
 	r->tf = open_memstream(&r->trace, &r->trace_len);
 	assert_non_null(r->cf);
 	assert_non_null(r->tf);
+	trace_init(&r->sink);
+	trace_open(&r->sink, r->tf, TRACE_FMT_JSONL);
 	struct vm_config cfg = {.max_insns = max_insns,
 				.guest_args = args,
 				.console = r->cf,
-				.trace = r->untraced ? NULL : r->tf};
+				.trace = r->untraced ? NULL : &r->sink};
 	char err[256];
 	r->vm = vm_create(&cfg, err, sizeof(err));
 	assert_non_null(r->vm);
@@ -61,6 +66,7 @@ static void run_it(struct run *r)
 static void finish(struct run *r)
 {
 	vm_destroy(r->vm);
+	trace_close(&r->sink);
 	fclose(r->cf);
 	fclose(r->tf);
 	free(r->console);
@@ -341,6 +347,139 @@ static void test_console(void **state)
 	finish(&r);
 }
 
+/*
+ * Console records: one per line without its '\n' (an empty line gives ""), stamped with the
+ * OUT of the '\n'; the unfinished last line comes when the run ends, before the exit record.
+ * NUL is printed but left out of the record; a byte that is not UTF-8 is escaped as \u00XX.
+ */
+static void test_console_records(void **state)
+{
+	(void)state;
+	struct run r = {0};
+	/* mov al, C; out 0xe9, al for "hi\n\na\0\xffb"; xor eax, eax; out 0xf4, eax */
+	static const char text[] = "hi\n\na\0\xff"
+				   "b";
+	u8 code[4 * (sizeof(text) - 1) + 4];
+	size_t n = 0;
+	for (size_t k = 0; k + 1 < sizeof(text); k++) {
+		code[n++] = 0xb0;
+		code[n++] = (u8)text[k];
+		code[n++] = 0xe6;
+		code[n++] = 0xe9;
+	}
+	memcpy(code + n, (const u8[]){0x31, 0xc0, 0xe7, 0xf4}, 4);
+	start(&r, code, sizeof(code), 0, NULL);
+	run_it(&r);
+	assert_int_equal(r.res.status, 0);
+	assert_int_equal(r.console_len, sizeof(text) - 1);
+	assert_memory_equal(r.console, text, sizeof(text) - 1);
+	assert_non_null(strstr(r.trace, "{\"t\":5,\"cpu\":0,\"lvl\":\"L1\",\"ev\":\"console\","
+					"\"text\":\"hi\"}\n"));
+	assert_non_null(strstr(r.trace, "{\"t\":7,\"cpu\":0,\"lvl\":\"L1\",\"ev\":\"console\","
+					"\"text\":\"\"}\n"));
+	const char *last = strstr(r.trace, "{\"t\":18,\"cpu\":0,\"lvl\":\"L1\",\"ev\":\"console\","
+					   "\"text\":\"a\\u00ffb\"}\n");
+	const char *ex = strstr(r.trace, "\"ev\":\"exit\"");
+	assert_non_null(last);
+	assert_non_null(ex);
+	assert_true(last < ex);
+	assert_int_equal(r.sink.count[TRACE_console], 3);
+	finish(&r);
+}
+
+static void console_write(struct run *r, const char *s, size_t len)
+{
+	for (size_t k = 0; k < len; k++) {
+		struct vx_io io = {.port = VX_PORT_CONSOLE, .size = 1, .value = (u8)s[k]};
+		vm_port_io(r->vm, vm_cpu(r->vm), &io);
+	}
+}
+
+/* A line longer than a record (256 bytes) is split, never inside a UTF-8 sequence, and the
+ * '\n' right after a split adds no empty record. */
+static void test_console_long_line(void **state)
+{
+	(void)state;
+	struct run r = {0};
+	start(&r, CODE(0xeb, 0xfe), 0, NULL);
+	char line[300];
+	memset(line, 'x', 255);
+	memcpy(line + 255, "\xc3\xa9\n", 3); /* U+00E9 straddles byte 256 */
+	console_write(&r, line, 258);
+	memset(line, 'y', 256);
+	line[256] = '\n';
+	console_write(&r, line, 257);
+	fflush(r.tf);
+	assert_int_equal(r.sink.count[TRACE_console], 3);
+	char want[300] = "\"text\":\"";
+	memset(want + 8, 'x', 255);
+	strcpy(want + 8 + 255, "\"}\n");
+	assert_non_null(strstr(r.trace, want));
+	assert_non_null(strstr(r.trace, "\"text\":\"\xc3\xa9\"}\n"));
+	memset(want + 8, 'y', 256);
+	strcpy(want + 8 + 256, "\"}\n");
+	assert_non_null(strstr(r.trace, want));
+	assert_null(strstr(r.trace, "\"text\":\"\"}"));
+	assert_null(strstr(r.trace, "\\u00c3"));
+	finish(&r);
+}
+
+/* The sink given in vm_config: its mask and hook apply, its clock is the retired count, and
+ * vm_destroy leaves it without a clock pointing at the freed machine. */
+struct seen {
+	unsigned n;
+	enum trace_event ev[8];
+	u64 t[8];
+};
+
+static void seen_hook(void *ctx, const struct trace_record *rec)
+{
+	struct seen *s = ctx;
+	if (s->n < 8) {
+		s->ev[s->n] = rec->ev;
+		s->t[s->n] = rec->time;
+	}
+	s->n++;
+}
+
+static void test_trace_sink(void **state)
+{
+	(void)state;
+	struct run r = {0};
+	struct seen s = {0};
+	start(&r, CODE(0xb8, 0x34, 0x12, 0, 0, 0xe7, 0xf4), 0, NULL);
+	assert_non_null(r.sink.clock);
+	trace_set_hook(&r.sink, seen_hook, &s);
+	trace_set_mask(&r.sink, TRACE_MASK_ALL & ~TRACE_MASK(TRACE_io));
+	run_it(&r);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.ev[0], TRACE_exit);
+	assert_int_equal(s.t[0], 2);
+	assert_null(strstr(r.trace, "\"ev\":\"io\""));
+	assert_string_equal(r.trace,
+			    "{\"t\":2,\"cpu\":0,\"lvl\":\"L1\",\"ev\":\"exit\",\"status\":52,"
+			    "\"reason\":\"exit_port\",\"rip\":\"0x100007\"}\n");
+	vm_destroy(r.vm);
+	r.vm = NULL;
+	assert_null(r.sink.clock);
+	finish(&r);
+}
+
+/* Guest text that reaches the structured output (src/lib/out.c) is escaped like the trace's:
+ * a byte that is not UTF-8 becomes \u00XX, valid UTF-8 passes through. */
+static void test_out_escapes_guest_bytes(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	out_json_string(f, "a\xff\xc3\xa9\x01\"");
+	fclose(f);
+	assert_string_equal(buf, "\"a\\u00ff\xc3\xa9\\u0001\\\"\"");
+	free(buf);
+}
+
 static void test_unknown_ports(void **state)
 {
 	(void)state;
@@ -556,6 +695,26 @@ static void test_exception_loop(void **state)
 	finish(&r);
 }
 
+/* A #PF record: the hardware-exception type, the error code (bit 11 of the interruption
+ * information the machine builds) and CR2, the faulting linear address (SDM Vol. 3A 6.15
+ * "Exception and Interrupt Reference", Interrupt 14). */
+static void test_page_fault_record(void **state)
+{
+	(void)state;
+	struct run r = {0};
+	/* mov rax, [0x8000000000] (PML4 entry 1: not present, a supervisor read: error code 0) */
+	start(&r, CODE(0x48, 0xa1, 0, 0, 0, 0, 0x80, 0, 0, 0), 0, NULL);
+	poke(&r, 0x100100, exit_ecx, sizeof(exit_ecx));
+	idt_with_gate(&r, 14, 0x100100);
+	run_it(&r);
+	assert_int_equal(r.res.why, VM_STOP_EXIT);
+	assert_non_null(strstr(r.trace, "{\"t\":0,\"cpu\":0,\"lvl\":\"L1\",\"ev\":\"exception\","
+					"\"vector\":14,\"name\":\"#PF\",\"type\":\"hw_exception\","
+					"\"error_code\":\"0x0\",\"rip\":\"0x100000\","
+					"\"cr2\":\"0x8000000000\"}\n"));
+	finish(&r);
+}
+
 static void test_budget(void **state)
 {
 	(void)state;
@@ -581,6 +740,10 @@ int main(void)
 	    cmocka_unit_test(test_exit_port),
 	    cmocka_unit_test(test_exit_port_needs_32_bits),
 	    cmocka_unit_test(test_console),
+	    cmocka_unit_test(test_console_records),
+	    cmocka_unit_test(test_console_long_line),
+	    cmocka_unit_test(test_trace_sink),
+	    cmocka_unit_test(test_out_escapes_guest_bytes),
 	    cmocka_unit_test(test_unknown_ports),
 	    cmocka_unit_test(test_mmio_device),
 	    cmocka_unit_test(test_timer_fires_after_n_instructions),
@@ -591,6 +754,7 @@ int main(void)
 	    cmocka_unit_test(test_triple_fault),
 	    cmocka_unit_test(test_unsupported_instruction),
 	    cmocka_unit_test(test_exception_loop),
+	    cmocka_unit_test(test_page_fault_record),
 	    cmocka_unit_test(test_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

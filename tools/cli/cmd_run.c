@@ -5,6 +5,12 @@
  * guest's exit code, or 3 (halted for good), 4 (triple fault), 124 (--max-insns exhausted).
  * Options that belong to the hypervisor, nested or SGX issues are refused with "not available
  * yet" until those land.  Host-side errors: 2 for usage, 1 for unreadable or invalid input.
+ *
+ * The trace (DESIGN.md section 5) goes through src/lib/trace.h: --trace FILE|- in
+ * --trace-format jsonl (default), text or chrome, limited to --trace-events LIST.  With the
+ * trace on stdout the guest's console moves to stderr.  --stats prints the exit statistics
+ * (trace_stats_report) on stderr when the run ends; bare mode has no hypervisor, so its table
+ * is empty and a note line after it says why.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +19,9 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "lib/out.h"
+#include "lib/trace.h"
+#include "lib/trace_stats.h"
 #include "vm/machine.h"
 #include "vx/boot.h"
 
@@ -20,9 +29,12 @@
 
 struct run_opts {
 	bool bare;
+	bool stats;
 	u64 max_insns;
 	u64 mem;
 	const char *trace;
+	enum trace_format trace_fmt; /* TRACE_FMT_JSONL unless --trace-format */
+	u64 trace_mask;              /* TRACE_MASK_ALL unless --trace-events */
 	const char *cpu;
 	const char *guest_args;
 	const char *elf;
@@ -33,8 +45,11 @@ static void run_usage(FILE *f)
 	fputs("usage: vmxsgx run --bare [options] GUEST.elf\n"
 	      "  --bare               run on the processor alone (no VMX hypervisor)\n"
 	      "  --max-insns N        stop after N retired instructions (status 124)\n"
-	      "  --trace FILE|-       JSON Lines trace of faults, I/O, MMIO, interrupts\n"
-	      "  --trace-format jsonl trace format (text and chrome: not available yet)\n"
+	      "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
+	      "                       interrupts and the timer ('-': stdout, console to stderr)\n"
+	      "  --trace-format FMT   jsonl (default), text, or chrome (ui.perfetto.dev)\n"
+	      "  --trace-events LIST  only these events, comma-separated (e.g. io,exception)\n"
+	      "  --stats              print the VM-exit statistics on stderr at the end\n"
 	      "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
 	      "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
 	      "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
@@ -125,7 +140,7 @@ static bool is_opt(const char *a, const char *name)
 	return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-/* The value of --sgx (n = 0), --sgx-lc (1) or --trace-format (2): 0 when accepted. */
+/* The value of --sgx (n = 0) or --sgx-lc (1): 0 when accepted. */
 static int later_value(size_t n, const char *v)
 {
 	switch (n) {
@@ -135,28 +150,20 @@ static int later_value(size_t n, const char *v)
 		if (!strcmp(v, "sgx1") || !strcmp(v, "sgx2"))
 			return not_yet("--sgx sgx1|sgx2");
 		return usage_error("--sgx takes off|sgx1|sgx2, not '%s'", v);
-	case 1:
+	default:
 		if (!strcmp(v, "off"))
 			return 0;
 		if (!strcmp(v, "on"))
 			return not_yet("--sgx-lc on");
 		return usage_error("--sgx-lc takes on|off, not '%s'", v);
-	default:
-		if (!strcmp(v, "jsonl"))
-			return 0;
-		if (!strcmp(v, "text") || !strcmp(v, "chrome"))
-			return not_yet("--trace-format text|chrome");
-		return usage_error("unknown trace format '%s' (jsonl|text|chrome)", v);
 	}
 }
 
 /* Options of later issues: -1 when `a` is none of them, else 0 (accepted) or an exit status. */
 static int later_option(int argc, char **argv, int *k)
 {
-	static const char *const valued[] = {"--sgx", "--sgx-lc", "--trace-format"};
+	static const char *const valued[] = {"--sgx", "--sgx-lc"};
 	const char *a = argv[*k];
-	if (!strcmp(a, "--stats"))
-		return not_yet("--stats");
 	if (is_opt(a, "--l1"))
 		return not_yet("--l1 (nested runs)");
 	if (is_opt(a, "--epc"))
@@ -172,11 +179,55 @@ static int later_option(int argc, char **argv, int *k)
 	return -1;
 }
 
+/* The first item of a comma-separated list that is neither an event nor "all" (an empty
+ * item included); the whole list when there is none. */
+static const char *unknown_event(const char *list, int *len)
+{
+	for (const char *p = list;; p++) {
+		size_t n = strcspn(p, ",");
+		char name[32];
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), p);
+		if (n == 0 || n > 31 || (strcmp(name, "all") && trace_event_by_name(name) < 0)) {
+			*len = (int)n;
+			return p;
+		}
+		p += n;
+		if (!*p)
+			break;
+	}
+	*len = (int)strlen(list);
+	return list;
+}
+
+/* --trace-events LIST: status 2 naming the unknown event and the known ones. */
+static int bad_events(const char *list)
+{
+	int n;
+	const char *bad = unknown_event(list, &n);
+	fprintf(stderr, "vmxsgx run: --trace-events: unknown event '%.*s' (known: all", n, bad);
+	for (int ev = 0; ev < TRACE_NR_EVENTS; ev++)
+		fprintf(stderr, ", %s", trace_event_name((enum trace_event)ev));
+	fputs(")\n", stderr);
+	return 2;
+}
+
+/* --trace-format (n = 0) and --trace-events (1). */
+static int trace_option(struct run_opts *o, size_t n, const char *v)
+{
+	if (n == 0) {
+		if (!trace_format_parse(v, &o->trace_fmt))
+			return usage_error("unknown trace format '%s' (jsonl|text|chrome)", v);
+		return 0;
+	}
+	return trace_mask_parse(v, &o->trace_mask) ? 0 : bad_events(v);
+}
+
 /* One option with a value of this issue; returns 0, or the exit status of an error. */
 static int value_option(struct run_opts *o, int argc, char **argv, int *k)
 {
-	static const char *const names[] = {"--max-insns", "--trace", "--mem", "--cpu",
-					    "--guest-args"};
+	static const char *const names[] = {"--max-insns",   "--trace",      "--mem",
+					    "--cpu",         "--guest-args", "--trace-format",
+					    "--trace-events"};
 	const char *a = argv[*k];
 	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 		if (!is_opt(a, names[n]))
@@ -198,7 +249,8 @@ static int value_option(struct run_opts *o, int argc, char **argv, int *k)
 				    "--mem %s: must be a multiple of 4K from 4M to 3G", v);
 			return 0;
 		case 3: o->cpu = v; return 0;
-		default: o->guest_args = v; return 0;
+		case 4: o->guest_args = v; return 0;
+		default: return trace_option(o, n - 5, v);
 		}
 	}
 	return usage_error("unknown option '%s' (try 'vmxsgx run --help')", a);
@@ -215,6 +267,10 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		}
 		if (!strcmp(a, "--bare")) {
 			o->bare = true;
+			continue;
+		}
+		if (!strcmp(a, "--stats")) {
+			o->stats = true;
 			continue;
 		}
 		if (a[0] != '-' || !strcmp(a, "-")) {
@@ -273,7 +329,19 @@ static void *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-static int run_guest(const struct run_opts *o, FILE *trace)
+/* --stats: the library's table on stderr, then why it is empty in bare mode. */
+static void print_stats(const struct run_opts *o, const struct vx_trace_stats *st)
+{
+	struct vx_out out;
+	out_init(&out, stderr, false);
+	trace_stats_report(st, &out);
+	if (o->bare)
+		fputs("vmxsgx run: --stats: bare mode runs no hypervisor, so no VM exits reach L0 "
+		      "(a guest's own VMX guests exit to that guest)\n",
+		      stderr);
+}
+
+static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 {
 	size_t len;
 	void *elf = read_file(o->elf, &len);
@@ -284,8 +352,8 @@ static int run_guest(const struct run_opts *o, FILE *trace)
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,
 	    .guest_args = o->guest_args,
-	    /* With the trace on stdout the console moves to stderr: stdout stays JSON Lines. */
-	    .console = trace == stdout ? stderr : stdout,
+	    /* With the trace on stdout the console moves to stderr: stdout stays the trace. */
+	    .console = tf == stdout ? stderr : stdout,
 	    .trace = trace,
 	    .diag = stderr,
 	};
@@ -308,12 +376,26 @@ static int run_guest(const struct run_opts *o, FILE *trace)
 	if (res.msg[0])
 		fprintf(stderr, "vmxsgx run: %s: %s (status %d)\n", o->elf, res.msg, res.status);
 	vm_destroy(vm);
+	if (trace->stats)
+		print_stats(o, trace->stats);
 	return res.status;
+}
+
+/* The trace file: NULL without --trace, stdout for "-"; false with a message on failure. */
+static bool open_trace(const struct run_opts *o, FILE **tf)
+{
+	*tf = NULL;
+	if (!o->trace)
+		return true;
+	*tf = strcmp(o->trace, "-") ? fopen(o->trace, "w") : stdout;
+	if (!*tf)
+		fprintf(stderr, "vmxsgx run: --trace %s: %s\n", o->trace, strerror(errno));
+	return *tf != NULL;
 }
 
 int cli_run(int argc, char **argv)
 {
-	struct run_opts o = {0};
+	struct run_opts o = {.trace_fmt = TRACE_FMT_JSONL, .trace_mask = TRACE_MASK_ALL};
 	int st = parse(&o, argc, argv);
 	if (st >= 0)
 		return st;
@@ -324,16 +406,21 @@ int cli_run(int argc, char **argv)
 		fputs(")\n", stderr);
 		return 2;
 	}
-	FILE *trace = NULL;
-	if (o.trace) {
-		trace = strcmp(o.trace, "-") ? fopen(o.trace, "w") : stdout;
-		if (!trace) {
-			fprintf(stderr, "vmxsgx run: --trace %s: %s\n", o.trace, strerror(errno));
-			return 1;
-		}
+	FILE *tf;
+	if (!open_trace(&o, &tf))
+		return 1;
+	struct vx_trace trace;
+	struct vx_trace_stats stats;
+	trace_init(&trace);
+	trace_set_mask(&trace, o.trace_mask);
+	trace_open(&trace, tf, o.trace_fmt);
+	if (o.stats) {
+		trace_stats_init(&stats);
+		trace.stats = &stats;
 	}
-	st = run_guest(&o, trace);
-	if (trace && trace != stdout && fclose(trace) != 0) {
+	st = run_guest(&o, &trace, tf);
+	trace_close(&trace); /* before fclose: it ends the Chrome array */
+	if (tf && tf != stdout && fclose(tf) != 0) {
 		fprintf(stderr, "vmxsgx run: --trace %s: write error\n", o.trace);
 		if (st == 0)
 			st = 1;
