@@ -27,23 +27,26 @@ enum vx_vmx_outcome {
 	VX_VMFAIL_VALID,   /* VMfailValid: `error` is the VM-instruction error number (30.4), also
 			    * stored in the current VMCS's VM-instruction error field (4400H) */
 	VX_VMX_EXCEPTION,  /* the instruction raised `vector` (error code when has_error_code) */
-	/* Not yet implemented parts of the processor (nothing has changed when these return): */
-	VX_VMX_VMEXIT, /* in VMX non-root operation the instruction would cause a VM exit */
-	/* VMLAUNCH/VMRESUME: every check before VM entry passed (26.1 "Basic VM-Entry Checks",
-	 * 26.2 "Checks on VMX Controls and Host-State Area", 26.3.1 "Checks on the Guest State
-	 * Area"); VM entry itself (loading guest state, running the guest until a VM exit, then
-	 * returning with host state loaded) is not implemented yet. */
-	VX_VMX_ENTRY_NOT_IMPLEMENTED,
-	/* VMLAUNCH/VMRESUME: the guest-state checks failed: VM entry fails with exit reason 33
-	 * ("VM-entry failure due to invalid guest state") | bit 31, `error` = the exit
-	 * qualification (26.8).  Recording the exit and loading host state is not implemented
-	 * yet. */
-	VX_VMX_ENTRY_FAIL_GUEST,
+	/* In VMX non-root operation the instruction causes a VM exit: root-mode software never
+	 * sees this (the interface is for L0, which runs in root operation). */
+	VX_VMX_VMEXIT,
+	/* VMLAUNCH/VMRESUME: the guest ran until a VM exit, or VM entry failed (exit reason 33
+	 * or 34 | bit 31, 26.7 "VM-Entry Failures During or After Loading Guest State"); either
+	 * way host state is loaded and the exit information is in the VMCS (VMREAD it). */
+	VX_VMX_EXITED,
+	/* VMLAUNCH/VMRESUME/vx_vmx_continue: the guest is in VMX non-root operation and stopped
+	 * without a VM exit: it halted with nothing to wake it (HLT not intercepted), or an
+	 * owner's hook asked the processor to stop.  vx_vmx_continue() runs it on. */
+	VX_VMX_GUEST_HALTED,
+	VX_VMX_GUEST_STOPPED,
+	/* A VMX abort (27.7 "VMX Aborts"): the indicator is in the VMCS region; the processor
+	 * is shut down. */
+	VX_VMX_ABORT,
 };
 
 struct vx_vmx_result {
 	enum vx_vmx_outcome outcome;
-	u32 error; /* VX_VMFAIL_VALID: error number; VX_VMX_ENTRY_FAIL_GUEST: exit qualification */
+	u32 error; /* VX_VMFAIL_VALID: error number */
 	u8 vector; /* VX_VMX_EXCEPTION: 6 #UD, 13 #GP ... */
 	bool has_error_code;
 	u32 error_code;
@@ -67,6 +70,8 @@ struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
 struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c);
 struct vx_vmx_result vx_vmresume(struct vx_cpu *c);
 struct vx_vmx_result vx_vmcall(struct vx_cpu *c);
+/* Run on a guest that stopped in VMX non-root operation (VX_VMX_GUEST_HALTED/_STOPPED). */
+struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c);
 
 /* INVEPT types (30.3 INVEPT) and Figure 30-1 "INVEPT Descriptor". */
 enum { VX_INVEPT_SINGLE_CONTEXT = 1, VX_INVEPT_ALL_CONTEXT = 2 };

@@ -208,6 +208,26 @@ struct vx_cpu {
 	bool nmi_blocked;
 	struct vmx_state vmx; /* VMX operation (src/vmx) */
 
+	/* VMX non-root event state (vmx_events.c) */
+	struct vmx_nonroot {
+		u64 timer_deadline; /* c->retired at which the preemption timer is 0 (~0: off) */
+		u64 timer_base;     /* TSC >> IA32_VMX_MISC[4:0] at VM entry */
+		u64 pending_dbg;    /* pending debug exceptions not yet delivered (Table 24-4) */
+		struct event cur;   /* the event being delivered through the IDT */
+		u32 timer_value;    /* the value VM entry loaded into the timer */
+		u32 pin, proc;      /* pin-based and primary processor-based controls */
+		u16 mnemonic;       /* ZydisMnemonic of the instruction running, 0 at a boundary */
+		u8 activity;        /* VMX_ACTIVITY_SHUTDOWN / _WAIT_SIPI (HLT: c->halted) */
+		bool timer_active;  /* "activate VMX-preemption timer" at the last VM entry */
+		bool mtf_pending;   /* an MTF VM exit is pending at the next boundary */
+		bool nmi_pending;   /* an NMI waits to be recognised (vmx_raise_nmi) */
+		bool nmi_hold;      /* NMI blocking with "NMI exiting" 1, "virtual NMIs" 0 */
+		bool delivering;    /* `cur` is being delivered (IDT-vectoring information) */
+		bool cur_injected;  /* `cur` was injected by VM entry */
+		bool inj_enclave;   /* that VM entry had interruptibility bit 4 set */
+	} vmxnr;
+	/* end of VMX non-root event state */
+
 	struct event event; /* the fault or interrupt being delivered */
 
 	u64 insn_rip;  /* RIP of the instruction being executed (fault RIP) */

@@ -13,6 +13,7 @@
 #include "arch/vmx.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "vmx/vmx_events.h"
 
 enum cpu_step fault_raise(struct vx_cpu *c, unsigned vector, bool has_error, u32 error)
 {
@@ -79,14 +80,20 @@ static enum fault_class classify(const struct event *e)
 	}
 }
 
+/*
+ * 6.13 "Error Code": EXT "indicates that the exception occurred during delivery of an event
+ * external to the program, such as an interrupt or an earlier exception.  The bit is cleared
+ * if the exception occurred during delivery of a software interrupt (INT n, INT3, or INTO)."
+ * INT1 (privileged software exception) sets it, as SDM Vol. 3C 26.5.1.1 "Details of
+ * Vectored-Event Injection" says for injected events of that type.
+ */
 static bool is_external(const struct event *e)
 {
-	return e->type == VMX_INTR_TYPE_EXT_INTR || e->type == VMX_INTR_TYPE_NMI ||
-	       e->type == VMX_INTR_TYPE_HARD_EXCEPTION;
+	return e->type != VMX_INTR_TYPE_SOFT_INTR && e->type != VMX_INTR_TYPE_SOFT_EXCEPTION;
 }
 
 /* A fault while delivering `first`: what Table 6-5 says happens next. */
-static enum cpu_step second_fault(struct vx_cpu *c, const struct event *first)
+enum cpu_step cpu_nested_fault(struct vx_cpu *c, const struct event *first)
 {
 	enum fault_class a = classify(first), b = classify(&c->event);
 	if (a == FC_DOUBLE && (b == FC_CONTRIBUTORY || b == FC_PAGE_FAULT))
@@ -97,10 +104,10 @@ static enum cpu_step second_fault(struct vx_cpu *c, const struct event *first)
 	return STEP_FAULT;
 }
 
-static u64 read_implicit(struct vx_cpu *c, u64 la, unsigned size, bool *ok)
+static u64 read_implicit(struct vx_cpu *c, u64 la, unsigned size, enum cpu_step *r)
 {
 	u64 v = 0;
-	*ok = mem_read(c, la, size, &v, ACC_READ | ACC_IMPLICIT) == STEP_RETIRED;
+	*r = mem_read(c, la, size, &v, ACC_READ | ACC_IMPLICIT);
 	return v;
 }
 
@@ -112,15 +119,15 @@ bool seg_read_descriptor(struct vx_cpu *c, u16 sel, u64 desc[2], bool *fault)
 	u32 idx = sel & ~7u;
 	if (idx + 7 > c->gdtr.limit)
 		return false;
-	bool ok;
-	desc[0] = read_implicit(c, c->gdtr.base + idx, 8, &ok);
-	if (!ok) {
+	enum cpu_step r;
+	desc[0] = read_implicit(c, c->gdtr.base + idx, 8, &r);
+	if (r != STEP_RETIRED) {
 		*fault = true;
 		return false;
 	}
 	desc[1] = 0;
 	if (idx + 15 <= c->gdtr.limit)
-		desc[1] = read_implicit(c, c->gdtr.base + idx + 8, 8, &ok);
+		desc[1] = read_implicit(c, c->gdtr.base + idx + 8, 8, &r);
 	return true;
 }
 
@@ -169,58 +176,80 @@ static struct gate decode_gate(u64 lo, u64 hi)
 	};
 }
 
-/* One delivery attempt; a fault inside leaves the new event in c->event and returns
- * STEP_FAULT. */
-static enum cpu_step deliver_once(struct vx_cpu *c, const struct event *ev)
+/* The result of a failed implicit read: STEP_FAULT, or STEP_VMEXIT when the access made a
+ * VM exit (EPT): the processor then left VMX non-root operation. */
+static enum cpu_step read_failure(const struct vx_cpu *c, bool was_non_root)
 {
-	u32 ext = is_external(ev) ? 1 : 0;
-	u32 idt_err = ev->vector * 8u + 2 + ext;
+	return was_non_root && !c->vmx.non_root ? STEP_VMEXIT : STEP_FAULT;
+}
+
+/* The IDT gate of ev (6.14.1 "64-Bit Mode IDT"): limit, type and DPL checks. */
+static enum cpu_step read_gate(struct vx_cpu *c, const struct event *ev, u32 idt_err,
+			       struct gate *g)
+{
 	if (ev->vector * 16u + 15 > c->idtr.limit)
 		return fault_gp(c, idt_err);
-	bool ok;
-	u64 lo = read_implicit(c, c->idtr.base + ev->vector * 16u, 8, &ok);
-	if (!ok)
-		return STEP_FAULT;
-	u64 hi = read_implicit(c, c->idtr.base + ev->vector * 16u + 8, 8, &ok);
-	if (!ok)
-		return STEP_FAULT;
-	struct gate g = decode_gate(lo, hi);
-	if (g.type != 0xe && g.type != 0xf)
+	enum cpu_step r;
+	u64 lo = read_implicit(c, c->idtr.base + ev->vector * 16u, 8, &r);
+	if (r != STEP_RETIRED)
+		return r;
+	u64 hi = read_implicit(c, c->idtr.base + ev->vector * 16u + 8, 8, &r);
+	if (r != STEP_RETIRED)
+		return r;
+	*g = decode_gate(lo, hi);
+	if (g->type != 0xe && g->type != 0xf)
 		return fault_gp(c, idt_err);
 	/* INT n, INT3, INTO check the gate DPL (6.12.1.1); INT1 and hardware events do not. */
 	if ((ev->type == VMX_INTR_TYPE_SOFT_INTR || ev->type == VMX_INTR_TYPE_SOFT_EXCEPTION) &&
-	    g.dpl < c->cpl)
+	    g->dpl < c->cpl)
 		return fault_gp(c, idt_err);
-	if (!g.present)
+	if (!g->present)
 		return fault_raise(c, X86_VEC_NP, true, idt_err);
-	u64 desc[2];
-	bool dfault;
-	if ((g.sel & ~3u) == 0)
+	return STEP_RETIRED;
+}
+
+/* The gate's code segment: a present 64-bit code segment with DPL <= CPL. */
+static enum cpu_step read_target(struct vx_cpu *c, const struct gate *g, u32 ext, u64 desc[2])
+{
+	bool dfault, nr = c->vmx.non_root;
+	if ((g->sel & ~3u) == 0)
 		return fault_gp(c, ext);
-	if (!seg_read_descriptor(c, g.sel, desc, &dfault))
-		return dfault ? STEP_FAULT : fault_gp(c, (g.sel & ~3u) + ext);
+	if (!seg_read_descriptor(c, g->sel, desc, &dfault))
+		return dfault ? read_failure(c, nr) : fault_gp(c, (g->sel & ~3u) + ext);
 	u32 ar = seg_desc_ar(desc);
 	bool code = (ar & 0x18) == 0x18, l = ar & BIT(13), db = ar & BIT(14);
 	unsigned dpl = (ar >> 5) & 3;
 	if (!code || !l || db || dpl > c->cpl)
-		return fault_gp(c, (g.sel & ~3u) + ext);
+		return fault_gp(c, (g->sel & ~3u) + ext);
 	if (!(ar & 0x80))
-		return fault_raise(c, X86_VEC_NP, true, (g.sel & ~3u) + ext);
-	if (!is_canonical(g.offset))
+		return fault_raise(c, X86_VEC_NP, true, (g->sel & ~3u) + ext);
+	if (!is_canonical(g->offset))
 		return fault_gp(c, ext);
-	bool conforming = ar & 4;
-	unsigned new_cpl = conforming ? c->cpl : dpl;
-	/* Stack: IST if set, else TSS.RSPn on a privilege change, else the current stack. */
-	u64 rsp = c->gpr[4];
-	if (g.ist || new_cpl < c->cpl) {
-		u64 off = g.ist ? 36 + 8u * (g.ist - 1) : 4 + 8u * new_cpl;
+	return STEP_RETIRED;
+}
+
+/* Stack: IST if set, else TSS.RSPn on a privilege change, else the current stack. */
+static enum cpu_step new_stack(struct vx_cpu *c, const struct gate *g, unsigned new_cpl, u32 ext,
+			       u64 *rsp)
+{
+	*rsp = c->gpr[4];
+	if (g->ist || new_cpl < c->cpl) {
+		u64 off = g->ist ? 36 + 8u * (g->ist - 1) : 4 + 8u * new_cpl;
 		if (off + 7 > c->seg[SEG_TR].limit)
 			return fault_raise(c, X86_VEC_TS, true, (c->seg[SEG_TR].sel & ~3u) + ext);
-		rsp = read_implicit(c, c->seg[SEG_TR].base + off, 8, &ok);
-		if (!ok)
-			return STEP_FAULT;
+		enum cpu_step r;
+		*rsp = read_implicit(c, c->seg[SEG_TR].base + off, 8, &r);
+		if (r != STEP_RETIRED)
+			return r;
 	}
-	rsp &= ~15ull;
+	*rsp &= ~15ull;
+	return STEP_RETIRED;
+}
+
+/* Pushes the frame through supervisor rights of the new privilege level. */
+static enum cpu_step push_frame(struct vx_cpu *c, const struct event *ev, u64 rsp, unsigned new_cpl,
+				u32 ext, int *pushed)
+{
 	u64 frame[6];
 	int n = 0;
 	if (ev->has_error)
@@ -230,25 +259,53 @@ static enum cpu_step deliver_once(struct vx_cpu *c, const struct event *ev)
 	frame[n++] = cpu_rflags(c);
 	frame[n++] = c->gpr[4];
 	frame[n++] = c->seg[SEG_SS].sel;
-	/* Write the frame through supervisor rights of the new privilege level. */
 	u8 old_cpl = c->cpl;
 	c->cpl = (u8)new_cpl;
 	for (int k = 0; k < n; k++) {
 		u64 a = rsp - 8u * (u64)(n - k);
-		if (mem_write(c, a, 8, frame[k], ACC_WRITE | ACC_STACK) != STEP_RETIRED) {
+		enum cpu_step r = mem_write(c, a, 8, frame[k], ACC_WRITE | ACC_STACK);
+		if (r != STEP_RETIRED) {
+			if (r != STEP_FAULT)
+				return r; /* VM exit: host state is loaded, CPL with it */
 			c->cpl = old_cpl;
 			if (c->event.vector == X86_VEC_PF || c->event.vector == X86_VEC_GP)
 				return STEP_FAULT;
 			return fault_ss(c, ext);
 		}
 	}
+	c->cpl = old_cpl;
+	*pushed = n;
+	return STEP_RETIRED;
+}
+
+/* One delivery attempt; a fault inside leaves the new event in c->event and returns
+ * STEP_FAULT (STEP_VMEXIT when an access of the delivery caused a VM exit). */
+enum cpu_step cpu_deliver_once(struct vx_cpu *c, const struct event *ev)
+{
+	u32 ext = is_external(ev) ? 1 : 0;
+	struct gate g;
+	enum cpu_step r = read_gate(c, ev, ev->vector * 8u + 2 + ext, &g);
+	if (r != STEP_RETIRED)
+		return r;
+	u64 desc[2];
+	r = read_target(c, &g, ext, desc);
+	if (r != STEP_RETIRED)
+		return r;
+	unsigned dpl = (seg_desc_ar(desc) >> 5) & 3;
+	unsigned new_cpl = (seg_desc_ar(desc) & 4) ? c->cpl : dpl; /* conforming: CPL stays */
+	u64 rsp;
+	int n;
+	r = new_stack(c, &g, new_cpl, ext, &rsp);
+	if (r == STEP_RETIRED)
+		r = push_frame(c, ev, rsp, new_cpl, ext, &n);
+	if (r != STEP_RETIRED)
+		return r;
 	/* Commit. */
-	if (new_cpl < old_cpl) {
-		static const u64 null_ss[2] = {0, 0};
-		(void)null_ss;
+	if (new_cpl < c->cpl) {
 		c->seg[SEG_SS].sel = (u16)new_cpl;
 		c->seg[SEG_SS].ar = 1u << 16; /* null SS in 64-bit mode: unusable */
 	}
+	c->cpl = (u8)new_cpl;
 	seg_set(c, SEG_CS, (u16)((g.sel & ~3u) | new_cpl), desc);
 	c->gpr[4] = rsp - 8u * (u64)n;
 	u64 f = cpu_rflags(c) & ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
@@ -260,27 +317,42 @@ static enum cpu_step deliver_once(struct vx_cpu *c, const struct event *ev)
 	return STEP_RETIRED;
 }
 
-static void report(struct vx_cpu *c, const struct event *ev)
+void cpu_report_event(struct vx_cpu *c, const struct event *ev)
 {
 	if (c->hooks && c->hooks->event)
 		c->hooks->event(c, ev);
 }
 
+/*
+ * Deliveries before a triple fault can be declared: the longest chain of Table 6-5 is a
+ * benign event, a contributory fault, a #PF, then #DF (4 deliveries); a fault while
+ * delivering #DF is the triple fault.  (cpu_deliver_once only raises #TS, #NP, #SS, #GP and
+ * #PF, so no chain is longer.)
+ */
+#define DELIVERY_CHAIN_MAX 4
+
 enum cpu_step cpu_deliver(struct vx_cpu *c)
 {
-	for (int depth = 0; depth < 3; depth++) {
+	if (c->vmx.non_root)
+		return vmx_deliver(c);
+	for (int depth = 0; depth < DELIVERY_CHAIN_MAX; depth++) {
 		struct event ev = c->event;
 		c->event.valid = false;
-		report(c, &ev);
+		cpu_report_event(c, &ev);
 		if (ev.has_cr2)
 			c->cr2 = ev.cr2;
-		enum cpu_step r = deliver_once(c, &ev);
+		enum cpu_step r = cpu_deliver_once(c, &ev);
 		if (r != STEP_FAULT)
 			return r;
-		if (second_fault(c, &ev) == STEP_SHUTDOWN)
+		/* A fault while delivering INT n, INT3, INTO or INT1 is a fault on that
+		 * instruction: its frame holds the instruction's address (6.5 "Exception
+		 * Classifications": faults report the faulting instruction). */
+		if (event_is_soft(&ev))
+			c->rip = c->insn_rip;
+		if (cpu_nested_fault(c, &ev) == STEP_SHUTDOWN)
 			break;
 	}
-	report(c, NULL);
+	cpu_report_event(c, NULL);
 	return STEP_SHUTDOWN;
 }
 

@@ -3,12 +3,22 @@
  * 4-level paging walk, access rights, #PF error codes, A/D flags and the software TLB.
  * SDM Vol. 3A 4.5 "4-Level Paging", 4.6 "Access Rights", 4.7 "Page-Fault Exceptions",
  * 4.8 "Accessed and Dirty Flags", 4.10 "Caching Translation Information".
+ *
+ * In VMX non-root operation with "enable EPT", every guest-physical address the walk
+ * produces -- each paging-structure entry it reads, each accessed/dirty-flag update and the
+ * final translation -- is translated through EPT (SDM Vol. 3C 28.2.1 "EPT Overview", 28.2.2
+ * "EPT Translation Mechanism": "If CR0.PG = 1, the translation of a linear address to a
+ * physical address requires multiple translations of guest-physical addresses using EPT");
+ * an EPT violation or misconfiguration ends the access in a VM exit (src/vmx/ept.c).  The
+ * TLB then holds the combined translation (linear -> host physical, guest rights ANDed with
+ * EPT rights); see src/vmx/ept.h for when it is flushed.
  */
 #include "cpu/mmu.h"
 
 #include "arch/vmx.h"
 #include "cpu/flags.h"
 #include "cpu/fault.h"
+#include "vmx/ept.h"
 
 #define PTE_P BIT(0)
 #define PTE_RW BIT(1)
@@ -83,14 +93,49 @@ struct walk {
 	bool nx;    /* XD = 1 at some level (and NXE) */
 	bool dirty; /* D already set in the final entry */
 	bool global;
-	u64 leaf_pa; /* physical address of the final entry */
+	u64 leaf_pa; /* (guest-)physical address of the final entry */
+	u64 leaf_e;  /* its value, accessed flag included */
 	u64 pfec;    /* error code when the walk failed */
 };
 
-static bool page_fault(struct vx_cpu *c, u64 la, u64 pfec)
+static enum cpu_step page_fault(struct vx_cpu *c, u64 la, u64 pfec)
 {
-	fault_pf(c, la, (u32)pfec);
-	return false;
+	return fault_pf(c, la, (u32)pfec);
+}
+
+/* A VM exit during an instruction fetch is reported at c->rip (the instruction is not being
+ * executed yet); any other at the instruction being executed. */
+static bool exit_at_insn(unsigned acc)
+{
+	return (acc & ACC_KIND) != ACC_EXEC;
+}
+
+/*
+ * Guest-physical address gpa of a guest paging-structure entry -> host-physical, for a read
+ * of it (`write` false) or an accessed/dirty-flag update (28.2.3.2 "EPT Violations": the
+ * walk's reads are data reads, the flag updates data writes).  x is NULL without EPT
+ * (guest-physical = host-physical).
+ */
+static inline enum cpu_step pte_host(struct vx_cpu *c, const struct ept_ctx *x, u64 la, u64 gpa,
+				     unsigned acc, bool write, u64 *hpa)
+{
+	if (__builtin_expect(!x, 1)) {
+		*hpa = gpa;
+		return STEP_RETIRED;
+	}
+	unsigned kind = write ? EPT_ACC_WRITE : EPT_ACC_READ;
+	return ept_access(c, x, la, gpa, kind | EPT_ACC_PAGING, exit_at_insn(acc), hpa, NULL);
+}
+
+/* Sets `flags` in the guest paging-structure entry at gpa whose value is e (4.8). */
+static enum cpu_step pte_set_flags(struct vx_cpu *c, const struct ept_ctx *x, u64 la, u64 gpa,
+				   unsigned acc, u64 e, u64 flags)
+{
+	u64 hpa;
+	enum cpu_step r = pte_host(c, x, la, gpa, acc, true, &hpa);
+	if (r == STEP_RETIRED)
+		phys_write(c->phys, hpa, 8, e | flags);
+	return r;
 }
 
 /* Access-rights check on a completed walk (4.6.1 "Determination of Access Rights"). */
@@ -137,45 +182,63 @@ static u64 pfec_base(const struct vx_cpu *c, unsigned acc, bool user_acc)
 	return e;
 }
 
-static bool walk(struct vx_cpu *c, u64 la, unsigned acc, bool user_acc, struct walk *w)
+/* The leaf e at ea maps la; all_of / any_of: the AND / OR of the entries walked. */
+static void walk_leaf(const struct vx_cpu *c, u64 la, unsigned shift, u64 ea, u64 e, u64 all_of,
+		      u64 any_of, struct walk *w)
 {
-	u64 table = c->cr3 & PTE_ADDR;
-	w->user = w->write = true;
-	w->nx = false;
+	w->user = all_of & PTE_US;
+	w->write = all_of & PTE_RW;
+	w->nx = (any_of & PTE_XD) && (c->msr.efer & EFER_NXE);
+	u64 frame = e & PTE_ADDR & ~GENMASK(shift - 1, 0);
+	w->pa = frame | (la & GENMASK(shift - 1, 0));
+	w->page = w->pa & ~4095ull;
+	w->dirty = e & PTE_D;
+	w->global = (e & PTE_G) && (c->cr4 & CR4_PGE);
+	w->leaf_pa = ea;
+	w->leaf_e = e;
+}
+
+/* STEP_RETIRED (translated), STEP_FAULT (#PF with w->pfec, not raised yet) or STEP_VMEXIT.
+ * x: the EPT context, NULL without EPT. */
+static enum cpu_step walk(struct vx_cpu *c, const struct ept_ctx *x, u64 la, unsigned acc,
+			  bool user_acc, struct walk *w)
+{
+	u64 table = c->cr3 & PTE_ADDR, all_of = ~0ull, any_of = 0;
 	u64 base = pfec_base(c, acc, user_acc);
 	for (int level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
-		u64 ea = table + ((la >> shift) & 511) * 8;
-		u64 e = phys_read(c->phys, ea, 8);
+		u64 ea = table + ((la >> shift) & 511) * 8, hea;
+		enum cpu_step r = pte_host(c, x, la, ea, acc, false, &hea);
+		if (r != STEP_RETIRED)
+			return r;
+		u64 e = phys_read(c->phys, hea, 8);
 		if (!(e & PTE_P)) {
 			w->pfec = base;
-			return false;
+			return STEP_FAULT;
 		}
 		if (pte_reserved(c, e, level)) {
 			w->pfec = base | PFEC_P | PFEC_RSVD;
-			return false;
+			return STEP_FAULT;
 		}
-		w->user &= !!(e & PTE_US);
-		w->write &= !!(e & PTE_RW);
-		w->nx |= (e & PTE_XD) && (c->msr.efer & EFER_NXE);
-		bool leaf = level == 1 || (level <= 3 && (e & PTE_PS));
-		if (!(e & PTE_A))
-			phys_write(c->phys, ea, 8, e | PTE_A);
-		if (leaf) {
-			u64 frame = e & PTE_ADDR & ~GENMASK(shift - 1, 0);
-			w->pa = frame | (la & GENMASK(shift - 1, 0));
-			w->page = w->pa & ~4095ull;
-			w->dirty = e & PTE_D;
-			w->global = (e & PTE_G) && (c->cr4 & CR4_PGE);
-			w->leaf_pa = ea;
-			return true;
+		all_of &= e;
+		any_of |= e;
+		if (!(e & PTE_A)) {
+			r = pte_set_flags(c, x, la, ea, acc, e, PTE_A);
+			if (r != STEP_RETIRED)
+				return r;
+			e |= PTE_A;
+		}
+		if (level == 1 || (level <= 3 && (e & PTE_PS))) {
+			walk_leaf(c, la, shift, ea, e, all_of, any_of, w);
+			return STEP_RETIRED;
 		}
 		table = e & PTE_ADDR;
 	}
-	return false; /* not reached */
+	return STEP_FAULT; /* not reached: level 1 is always a leaf */
 }
 
-static void tlb_fill(struct vx_cpu *c, u64 la, const struct walk *w)
+/* allow: the TLB_* rights EPT grants (all of them without EPT). */
+static void tlb_fill(struct vx_cpu *c, u64 la, const struct walk *w, u32 allow)
 {
 	struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
 	bool code = phys_is_code(c->phys, w->page);
@@ -201,21 +264,104 @@ static void tlb_fill(struct vx_cpu *c, u64 la, const struct walk *w)
 	e->host = phys_ram_ptr(c->phys, w->page);
 	if (e->host && c->phys->ram_size - w->page < 4096)
 		e->host = NULL;
-	e->perm = p;
+	e->perm = p & allow;
 }
 
-bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
+/* The EPT access kind of a linear access (28.2.3.2; a read-modify-write is a write). */
+static unsigned ept_kind(unsigned acc)
 {
-	if (!is_canonical(la)) {
-		if (acc & ACC_STACK)
-			fault_ss(c, 0);
-		else
-			fault_gp(c, 0);
-		return false;
+	unsigned kind = acc & ACC_KIND;
+	if (kind == ACC_EXEC)
+		return EPT_ACC_FETCH;
+	return kind == ACC_WRITE || (acc & ACC_RMW) ? EPT_ACC_WRITE : EPT_ACC_READ;
+}
+
+/*
+ * The TLB rights EPT allows for the page (28.3.1 "Information That May Be Cached":
+ * combined mappings carry the EPT rights): reads need bit 0, fetches bit 2, writes bit 1
+ * and, with EPT accessed/dirty flags, the leaf's dirty flag already set (so that the first
+ * write walks and sets it, 28.2.4).
+ */
+static u32 ept_tlb_allow(const struct ept_result *r)
+{
+	u32 p = TLB_USER | TLB_GLOBAL;
+	if (r->perm & EPT_R)
+		p |= TLB_R | TLB_UR;
+	if ((r->perm & EPT_W) && r->dirty)
+		p |= TLB_W | TLB_UW;
+	if (r->perm & EPT_X)
+		p |= TLB_X | TLB_UX;
+	return p;
+}
+
+/* The final access, to the translation of la (Table 27-7 bit 8 set). */
+static enum cpu_step final_host(struct vx_cpu *c, const struct ept_ctx *x, u64 la, u64 gpa,
+				unsigned acc, u64 *hpa, u32 *allow)
+{
+	struct ept_result er;
+	enum cpu_step r =
+	    ept_access(c, x, la, gpa, ept_kind(acc) | EPT_ACC_FINAL, exit_at_insn(acc), hpa, &er);
+	if (r == STEP_RETIRED)
+		*allow = ept_tlb_allow(&er);
+	return r;
+}
+
+/*
+ * CR0.PG = 0 in VMX non-root operation ("unrestricted guest"): "a linear address is treated
+ * as a guest-physical address and is translated using EPT" (28.2.2).  Not cached in the TLB.
+ */
+static enum cpu_step translate_unpaged(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
+{
+	struct ept_ctx ctx;
+	const struct ept_ctx *x = ept_ctx_get(c, &ctx);
+	u32 allow;
+	*pa = la;
+	return x ? final_host(c, x, la, la, acc, pa, &allow) : STEP_RETIRED;
+}
+
+/* The walk, the rights, the dirty flag, EPT of the final address, then the TLB fill. */
+static enum cpu_step translate_walk(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
+{
+	bool user_acc = c->cpl == 3 && !(acc & ACC_IMPLICIT);
+	struct ept_ctx ctx;
+	struct walk w;
+	const struct ept_ctx *x = ept_ctx_get(c, &ctx);
+	enum cpu_step r = walk(c, x, la, acc, user_acc, &w);
+	if (r == STEP_FAULT)
+		return page_fault(c, la, w.pfec);
+	if (r != STEP_RETIRED)
+		return r;
+	if (!rights_ok(c, &w, acc, user_acc))
+		return page_fault(c, la, pfec_base(c, acc, user_acc) | PFEC_P);
+	unsigned kind = acc & ACC_KIND;
+	if ((kind == ACC_WRITE || (acc & ACC_RMW)) && !w.dirty) {
+		r = pte_set_flags(c, x, la, w.leaf_pa, acc, w.leaf_e, PTE_D);
+		if (r != STEP_RETIRED)
+			return r;
+		w.dirty = true;
 	}
+	u32 allow = ~0u;
+	if (x) {
+		r = final_host(c, x, la, w.pa, acc, &w.pa, &allow);
+		if (r != STEP_RETIRED)
+			return r;
+		w.page = w.pa & ~4095ull;
+	}
+	tlb_fill(c, la, &w, allow);
+	*pa = w.pa;
+	return STEP_RETIRED;
+}
+
+enum cpu_step mmu_translate_step(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
+{
+	if (!is_canonical(la))
+		return (acc & ACC_STACK) ? fault_ss(c, 0) : fault_gp(c, 0);
 	if (!(c->cr0 & CR0_PG)) {
-		*pa = la;
-		return true;
+		if (__builtin_expect(!c->vmx.non_root, 1)) {
+			*pa = la;
+			return STEP_RETIRED;
+		}
+		return translate_unpaged(c, la, acc, pa);
 	}
 	/* The TLB first (4.10.2 "Translation Lookaside Buffers (TLBs)"): an entry holds the
 	 * rights computed at fill time; implicit supervisor accesses always walk. */
@@ -224,46 +370,32 @@ bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
 		const struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
 		if (e->tag == (la >> 12) + 1 && (e->perm & tlb_need(c, kind))) {
 			*pa = e->pa | (la & 4095);
-			return true;
+			return STEP_RETIRED;
 		}
 	}
-	bool user_acc = c->cpl == 3 && !(acc & ACC_IMPLICIT);
-	struct walk w;
-	if (!walk(c, la, acc, user_acc, &w))
-		return page_fault(c, la, w.pfec);
-	if (!rights_ok(c, &w, acc, user_acc))
-		return page_fault(c, la, pfec_base(c, acc, user_acc) | PFEC_P);
-	unsigned kind = acc & ACC_KIND;
-	if ((kind == ACC_WRITE || (acc & ACC_RMW)) && !w.dirty) {
-		u64 e = phys_read(c->phys, w.leaf_pa, 8);
-		phys_write(c->phys, w.leaf_pa, 8, e | PTE_D);
-		w.dirty = true;
-	}
-	tlb_fill(c, la, &w);
-	*pa = w.pa;
-	return true;
+	return translate_walk(c, la, acc, pa);
 }
 
 /* Splits an access at a page boundary; both pages are translated before any byte moves. */
-static bool translate_span(struct vx_cpu *c, u64 la, unsigned size, unsigned acc, u64 pa[2],
-			   unsigned *first)
+static enum cpu_step translate_span(struct vx_cpu *c, u64 la, unsigned size, unsigned acc,
+				    u64 pa[2], unsigned *first)
 {
 	*first = size;
 	if ((la & 4095) + size > 4096)
 		*first = 4096 - (unsigned)(la & 4095);
-	if (!mmu_translate(c, la, acc, &pa[0]))
-		return false;
-	if (*first < size && !mmu_translate(c, la + *first, acc, &pa[1]))
-		return false;
-	return true;
+	enum cpu_step r = mmu_translate_step(c, la, acc, &pa[0]);
+	if (r == STEP_RETIRED && *first < size)
+		r = mmu_translate_step(c, la + *first, acc, &pa[1]);
+	return r;
 }
 
 enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc)
 {
 	u64 pa[2];
 	unsigned first;
-	if (!translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_READ, pa, &first))
-		return STEP_FAULT;
+	enum cpu_step r = translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_READ, pa, &first);
+	if (r != STEP_RETIRED)
+		return r;
 	u64 x = phys_read(c->phys, pa[0], first);
 	if (first < size)
 		x |= phys_read(c->phys, pa[1], size - first) << (8 * first);
@@ -275,8 +407,9 @@ enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, uns
 {
 	u64 pa[2];
 	unsigned first;
-	if (!translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_WRITE, pa, &first))
-		return STEP_FAULT;
+	enum cpu_step r = translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_WRITE, pa, &first);
+	if (r != STEP_RETIRED)
+		return r;
 	phys_write(c->phys, pa[0], first, v);
 	if (first < size)
 		phys_write(c->phys, pa[1], size - first, v >> (8 * first));

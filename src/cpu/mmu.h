@@ -39,16 +39,37 @@ static inline bool is_canonical(u64 la)
 	return (u64)((s64)(la << 16) >> 16) == la; /* bits 63:47 all equal */
 }
 
-/* Translate la for an access; false with c->event set (#PF, or #GP/#SS for non-canonical). */
-bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa);
-/* TLB maintenance (4.10.4 "Invalidation of TLBs and Paging-Structure Caches"). */
+/*
+ * Translate la for an access.  STEP_RETIRED with *pa, the host-physical address; STEP_FAULT
+ * with c->event set (#PF, or #GP/#SS for non-canonical); STEP_VMEXIT when, in VMX non-root
+ * operation with EPT, a guest-physical address of the walk or of the result caused an EPT
+ * violation or misconfiguration: the VM exit has happened (vmexit(): guest state saved,
+ * host state loaded) and the caller ends the instruction by returning the result as it is
+ * (STEP_SHUTDOWN when that exit ended in a VMX abort).
+ */
+enum cpu_step mmu_translate_step(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa);
+
+/* The same as a boolean (false: fault or VM exit).  A caller that turns false into
+ * STEP_FAULT must use mmu_translate_step() instead, or a VM exit would be reported as a
+ * fault. */
+static inline bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa)
+{
+	return mmu_translate_step(c, la, acc, pa) == STEP_RETIRED;
+}
+
+/*
+ * TLB maintenance (4.10.4 "Invalidation of TLBs and Paging-Structure Caches").  The TLB is
+ * not tagged with VPID, EPTP or root/non-root: VM entry, VM exit, INVEPT and INVVPID call
+ * tlb_flush_all() (src/vmx/ept.h, "Caching").
+ */
 void tlb_flush_all(struct vx_cpu *c);
 void tlb_flush_nonglobal(struct vx_cpu *c);
 void tlb_flush_page(struct vx_cpu *c, u64 la);
 /* A physical page became a code page: later writes must go through the slow path. */
 void tlb_protect_code(struct vx_cpu *c, u64 pa);
 
-/* Linear memory access of 1..8 bytes (16 for CMPXCHG16B through two calls). */
+/* Linear memory access of 1..8 bytes (16 for CMPXCHG16B through two calls): STEP_RETIRED,
+ * STEP_FAULT or STEP_VMEXIT as for mmu_translate_step(). */
 enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc);
 enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, unsigned acc);
 

@@ -7,10 +7,17 @@
  * Permission Bit Map" (SDM-059 numbering; chapter 19 in later revisions).
  *
  * Without a hook (or hook->io NULL) IN reads all ones (no device answers) and OUT is dropped.
+ *
+ * VMX non-root operation: SDM Vol. 3C 25.1.3 "IN, INS/INSB/INSW/INSD, OUT, OUTS/OUTSB/OUTSW/
+ * OUTSD" (unconditional I/O exiting, I/O bitmaps; src/vmx/intercept.c), exit qualification
+ * 27.2.1 Table 27-5, instruction information for INS/OUTS 27.2.4 Table 27-8.
  */
 #include <Zydis/Mnemonic.h>
 
+#include "arch/vmx.h"
 #include "cpu/ops.h"
+#include "vmx/intercept.h"
+#include "vmx/vmexit.h"
 
 /* From op_string.c (the repeat engine); to move into ops.h. */
 
@@ -58,13 +65,19 @@ static u32 io_access(struct vx_cpu *c, bool in, u16 port, unsigned size, u32 val
 	return req.value & mask;
 }
 
-/* IN/OUT: port from the imm8 operand, else DX; size 1, 2 or 4 (REX.W ignored). */
-static u16 io_port(const struct vx_cpu *c, const struct insn *i)
+/* IN/OUT: the port is an imm8 operand or DX. */
+static bool io_imm(const struct insn *i)
 {
 	for (unsigned k = 0; k < i->nops && k < 3; k++)
 		if (i->op[k].kind == OPK_IMM)
-			return (u16)(i->imm & 0xff);
-	return (u16)c->gpr[R_DX];
+			return true;
+	return false;
+}
+
+/* IN/OUT: port from the imm8 operand, else DX; size 1, 2 or 4 (REX.W ignored). */
+static u16 io_port(const struct vx_cpu *c, const struct insn *i)
+{
+	return io_imm(i) ? (u16)(i->imm & 0xff) : (u16)c->gpr[R_DX];
 }
 
 static unsigned io_size(const struct insn *i)
@@ -72,21 +85,43 @@ static unsigned io_size(const struct insn *i)
 	return i->opsize > 4 ? 4 : i->opsize;
 }
 
+/* The VM exit of an I/O instruction (reason 30): qualification Table 27-5; for INS/OUTS the
+ * instruction information of Table 27-8 (INS: ES; OUTS: DS or the FS/GS override); IN/OUT
+ * have none (undefined: 0). */
+static enum cpu_step io_exit(struct vx_cpu *c, const struct insn *i, u16 port, unsigned size)
+{
+	u16 m = i->mnemonic;
+	bool in = m == ZYDIS_MNEMONIC_IN || m == ZYDIS_MNEMONIC_INSB || m == ZYDIS_MNEMONIC_INSW ||
+		  m == ZYDIS_MNEMONIC_INSD;
+	bool string = m != ZYDIS_MNEMONIC_IN && m != ZYDIS_MNEMONIC_OUT;
+	bool rep = string && (i->prefix & (INSN_REP | INSN_REPNE));
+	u64 qual = vmx_qual_io(port, size, in, string, rep, !string && io_imm(i));
+	u32 info = string ? vmx_info_io(i, in ? SEG_ES : i->seg_ovr) : 0;
+	return vmexit_insn(c, i, VMX_EXIT_IO_INSTRUCTION, qual, info);
+}
+
 /*
  * Checks before the port is touched: the I/O permission check (25.1.1 "Relative Priority of
- * Faults and VM Exits": its #GP has priority over a VM exit).  VMX I/O exiting will be asked
- * here once the VMX intercept predicates exist.
+ * Faults and VM Exits": its #GP has priority over a VM exit), then in VMX non-root operation
+ * the I/O VM exit, which for INS/OUTS comes before the segment, limit, alignment and paging
+ * faults of the memory operand (25.1.1).  INS/OUTS ask it for each element before touching
+ * memory: the port and size are the same for every element, so a REP string instruction exits
+ * before its first iteration or never; with a count of 0 it accesses no port and does not exit
+ * (docs/decisions.md).
  */
-static enum cpu_step io_checks(struct vx_cpu *c, u16 port, unsigned size)
+static enum cpu_step io_checks(struct vx_cpu *c, const struct insn *i, u16 port, unsigned size)
 {
-	return io_permitted(c, port, size);
+	enum cpu_step r = io_permitted(c, port, size);
+	if (r == STEP_RETIRED && c->vmx.non_root && vmx_io_exits(c, port, size))
+		return io_exit(c, i, port, size);
+	return r;
 }
 
 static enum cpu_step op_in(struct vx_cpu *c, const struct insn *i)
 {
 	unsigned size = io_size(i);
 	u16 port = io_port(c, i);
-	enum cpu_step r = io_checks(c, port, size);
+	enum cpu_step r = io_checks(c, i, port, size);
 	if (r != STEP_RETIRED)
 		return r;
 	reg_set(c, R_AX, size, io_access(c, true, port, size, 0));
@@ -97,7 +132,7 @@ static enum cpu_step op_out(struct vx_cpu *c, const struct insn *i)
 {
 	unsigned size = io_size(i);
 	u16 port = io_port(c, i);
-	enum cpu_step r = io_checks(c, port, size);
+	enum cpu_step r = io_checks(c, i, port, size);
 	if (r != STEP_RETIRED)
 		return r;
 	io_access(c, false, port, size, (u32)c->gpr[R_AX]);
@@ -119,11 +154,10 @@ static void str_step(struct vx_cpu *c, const struct insn *i, unsigned reg, unsig
 static enum cpu_step probe_write(struct vx_cpu *c, u64 la, unsigned size)
 {
 	u64 pa;
-	if (!mmu_translate(c, la, ACC_WRITE, &pa))
-		return STEP_FAULT;
-	if ((la & 4095) + size > 4096 && !mmu_translate(c, la + size - 1, ACC_WRITE, &pa))
-		return STEP_FAULT;
-	return STEP_RETIRED;
+	enum cpu_step r = mmu_translate_step(c, la, ACC_WRITE, &pa);
+	if (r == STEP_RETIRED && (la & 4095) + size > 4096)
+		r = mmu_translate_step(c, la + size - 1, ACC_WRITE, &pa);
+	return r;
 }
 
 /* INS: port DX -> ES:[rDI] (ES base ignored in 64-bit mode). */
@@ -133,7 +167,7 @@ static enum cpu_step ins_one(struct vx_cpu *c, const struct insn *i, u64 src_bas
 	unsigned size = io_size(i);
 	u16 port = (u16)c->gpr[R_DX];
 	u64 la = c->gpr[R_DI] & amask_of(i);
-	enum cpu_step r = io_checks(c, port, size);
+	enum cpu_step r = io_checks(c, i, port, size);
 	if (r != STEP_RETIRED)
 		return r;
 	if ((r = probe_write(c, la, size)) != STEP_RETIRED)
@@ -151,7 +185,7 @@ static enum cpu_step outs_one(struct vx_cpu *c, const struct insn *i, u64 src_ba
 	unsigned size = io_size(i);
 	u16 port = (u16)c->gpr[R_DX];
 	u64 v;
-	enum cpu_step r = io_checks(c, port, size);
+	enum cpu_step r = io_checks(c, i, port, size);
 	if (r != STEP_RETIRED)
 		return r;
 	r = mem_read(c, (c->gpr[R_SI] & amask_of(i)) + src_base, size, &v, ACC_READ);

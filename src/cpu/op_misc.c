@@ -14,12 +14,18 @@
  * Instructions that CPUID enumerates raise #UD when the processor's profile does not report
  * them (each page's "Exceptions": RDRAND, RDSEED, LAHF/SAHF in 64-bit mode, CLFLUSH,
  * CLFLUSHOPT).
+ *
+ * VMX non-root operation (SDM Vol. 3C 25.1.3; src/vmx/intercept.c): PAUSE ("PAUSE exiting",
+ * "PAUSE-loop exiting"), RDRAND and RDSEED ("RDRAND exiting", "RDSEED exiting", after their
+ * #UD checks, 25.1.1).
  */
 #include <Zydis/Mnemonic.h>
 
 #include "arch/vmx.h"
 #include "cpu/ops.h"
 #include "cpu/profile.h"
+#include "vmx/intercept.h"
+#include "vmx/vmexit.h"
 
 /* From op_string.c (implicit DS:[reg] segment override); to move into ops.h. */
 
@@ -99,6 +105,15 @@ static enum cpu_step op_hint(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
+/* PAUSE: a hint, except for the VM exit of 25.1.3 "PAUSE" (reason 40) in VMX non-root
+ * operation. */
+static enum cpu_step op_pause(struct vx_cpu *c, const struct insn *i)
+{
+	if (c->vmx.non_root && vmx_pause_exits(c))
+		return vmexit_insn(c, i, VMX_EXIT_PAUSE_INSTRUCTION, 0, 0);
+	return STEP_RETIRED;
+}
+
 /*
  * CLFLUSH/CLFLUSHOPT: "subject to all permission checking and faults associated with a byte
  * load"; "like a load, ... sets the A bit but not the D bit in the page tables" (CLFLUSH and
@@ -113,9 +128,7 @@ static enum cpu_step op_clflush(struct vx_cpu *c, const struct insn *i)
 	u64 pa;
 	if (o->kind != OPK_MEM || !has_field(c, opt ? CPUID_F_CLFLUSHOPT : CPUID_F_CLFSH))
 		return fault_ud(c);
-	if (!mmu_translate(c, op_la(c, i, o), ACC_READ | op_acc(o), &pa))
-		return STEP_FAULT;
-	return STEP_RETIRED;
+	return mmu_translate_step(c, op_la(c, i, o), ACC_READ | op_acc(o), &pa);
 }
 
 /* ---- exceptions on purpose ---- */
@@ -165,15 +178,19 @@ static u64 rng_next(struct vx_cpu *c)
  * RDRAND/RDSEED "Operation" and "Flags Affected": on success the destination (16, 32 or 64
  * bits) receives random data, CF = 1 and OF, SF, ZF, AF, PF = 0.  The source never runs dry.
  * #UD when CPUID.01H:ECX.RDRAND[bit 30] (RDRAND) or CPUID.(EAX=07H,ECX=0):EBX.RDSEED[bit 18]
- * (RDSEED) is 0.
+ * (RDSEED) is 0.  25.1.3 "RDRAND"/"RDSEED": a VM exit (reasons 57/61, instruction information
+ * Table 27-12) after the #UD checks.
  */
 static enum cpu_step op_rdrand(struct vx_cpu *c, const struct insn *i)
 {
 	const struct operand *o = &i->op[0];
 	const struct cpu_profile *p = cpu_profile_of(c);
-	bool ok = i->mnemonic == ZYDIS_MNEMONIC_RDSEED ? p->has_rdseed : p->has_rdrand;
-	if (o->kind != OPK_REG || !ok)
+	bool seed = i->mnemonic == ZYDIS_MNEMONIC_RDSEED;
+	if (o->kind != OPK_REG || !(seed ? p->has_rdseed : p->has_rdrand))
 		return fault_ud(c);
+	if (c->vmx.non_root && vmx_exits_simple(c, seed ? VMX_X_RDSEED : VMX_X_RDRAND))
+		return vmexit_insn(c, i, seed ? VMX_EXIT_RDSEED : VMX_EXIT_RDRAND, 0,
+				   vmx_info_rdrand(i));
 	reg_set(c, o->reg, o->size, rng_next(c));
 	flags_set_arith(c, RFLAGS_ARITH, RFLAGS_CF);
 	return STEP_RETIRED;
@@ -201,7 +218,7 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_CLC, op_clc},          {ZYDIS_MNEMONIC_STC, op_stc},
     {ZYDIS_MNEMONIC_CMC, op_cmc},          {ZYDIS_MNEMONIC_CLD, op_cld},
     {ZYDIS_MNEMONIC_STD, op_std},          {ZYDIS_MNEMONIC_LAHF, op_lahf},
-    {ZYDIS_MNEMONIC_SAHF, op_sahf},        {ZYDIS_MNEMONIC_PAUSE, op_hint},
+    {ZYDIS_MNEMONIC_SAHF, op_sahf},        {ZYDIS_MNEMONIC_PAUSE, op_pause},
     {ZYDIS_MNEMONIC_LFENCE, op_hint},      {ZYDIS_MNEMONIC_SFENCE, op_hint},
     {ZYDIS_MNEMONIC_MFENCE, op_hint},      {ZYDIS_MNEMONIC_PREFETCH, op_hint},
     {ZYDIS_MNEMONIC_PREFETCHNTA, op_hint}, {ZYDIS_MNEMONIC_PREFETCHT0, op_hint},

@@ -186,8 +186,9 @@ static u8 *chunk_host(struct vx_cpu *c, u64 la, unsigned kind, enum cpu_step *r)
 	struct tlb_entry *e = tlb_hit(c, la, need, 1);
 	if (!e) {
 		u64 pa;
-		if (!mmu_translate(c, la, kind, &pa)) {
-			*r = STEP_FAULT;
+		enum cpu_step t = mmu_translate_step(c, la, kind, &pa);
+		if (t != STEP_RETIRED) {
+			*r = t; /* #PF, or a VM exit (EPT) */
 			return NULL;
 		}
 		e = tlb_hit(c, la, need, 1);

@@ -11,15 +11,25 @@
  * Privileged instructions check CPL first: "#GP(0) If the current privilege level is not 0"
  * comes before every other check.  The VMX and SGX instructions raise #UD here until their
  * families exist (op_vmx.c / op_sgx.c take the mnemonics over).
+ *
+ * VMX non-root operation (src/vmx/intercept.h): SDM Vol. 3C 25.1.1 "Relative Priority of
+ * Faults and VM Exits" puts #UD, the faults based on privilege level (CPL, CR4.TSD, CR4.PCE,
+ * CR4.UMIP) and the faults of fetching an operand the exit depends on before the VM exits of
+ * 25.1.2 and 25.1.3; the exit comes before every other fault ("RDMSR of a non-existent MSR
+ * with CPL = 0 generates a VM exit").  MOV DR is the exception: its exit comes first.  25.3
+ * "Changes to Instruction Behavior in VMX Non-Root Operation" applies when no exit occurs.
  */
 #include <Zydis/Mnemonic.h>
 #include <Zydis/Register.h>
 
+#include "arch/msr.h"
 #include "arch/vmx.h"
 #include "cpu/cpuid.h"
 #include "cpu/msr.h"
 #include "cpu/ops.h"
 #include "cpu/profile.h"
+#include "vmx/intercept.h"
+#include "vmx/vmexit.h"
 
 #define RAX 0
 #define RCX 1
@@ -387,6 +397,37 @@ static enum cpu_step mov_sreg(struct vx_cpu *c, const struct insn *i, bool to_sr
 	return r == STEP_RETIRED ? load_sreg(c, (unsigned)s, (u16)v) : r;
 }
 
+/*
+ * MOV to/from CR in VMX non-root operation, after the CPL check: #UD for a register that does
+ * not exist, then the VM exit (25.1.3 "MOV from CR3", "MOV from CR8", "MOV to CR0", "MOV to
+ * CR3", "MOV to CR4", "MOV to CR8"; exit qualification Table 27-3), then 25.3: CR0 and CR4
+ * read through the guest/host mask and read shadow; a write keeps the host-owned bits and
+ * must honour the VMX-fixed bits (#GP(0)).
+ */
+static enum cpu_step nonroot_mov_cr(struct vx_cpu *c, const struct insn *i, unsigned n, bool to)
+{
+	unsigned gpr = i->op[to ? 1 : 0].reg & 15;
+	u64 v;
+	if (!read_cr(c, n, &v))
+		return fault_ud(c);
+	if (!to) {
+		if (vmx_exits_cr_read(c, n))
+			return vmexit_insn(c, i, VMX_EXIT_CR_ACCESS,
+					   vmx_qual_cr(n, VMX_CR_MOV_FROM, gpr), 0);
+		reg_set(c, gpr, 8, (n == 0 || n == 4) ? vmx_cr_read_shadowed(c, n, v) : v);
+		return STEP_RETIRED;
+	}
+	v = c->gpr[gpr];
+	if (vmx_exits_cr_write(c, n, v))
+		return vmexit_insn(c, i, VMX_EXIT_CR_ACCESS, vmx_qual_cr(n, VMX_CR_MOV_TO, gpr), 0);
+	if (n == 0 || n == 4) {
+		v = vmx_cr_guest_write(c, n, v);
+		if (!vmx_cr_fixed_ok(c, n, v))
+			return fault_gp(c, 0);
+	}
+	return mov_to_cr(c, n, v);
+}
+
 enum cpu_step op_mov_special(struct vx_cpu *c, const struct insn *i)
 {
 	bool to = i->op[0].kind == OPK_SPECIAL;
@@ -397,6 +438,8 @@ enum cpu_step op_mov_special(struct vx_cpu *c, const struct insn *i)
 		enum cpu_step r = priv(c);
 		if (r != STEP_RETIRED)
 			return r;
+		if (c->vmx.non_root)
+			return nonroot_mov_cr(c, i, n, to);
 		if (to)
 			return mov_to_cr(c, n, reg_get(c, i->op[1].reg, 8));
 		if (!read_cr(c, n, &v))
@@ -406,6 +449,12 @@ enum cpu_step op_mov_special(struct vx_cpu *c, const struct insn *i)
 	}
 	if (z >= ZYDIS_REGISTER_DR0 && z <= ZYDIS_REGISTER_DR7) {
 		unsigned n = z - ZYDIS_REGISTER_DR0;
+		/* 25.1.3 "MOV DR": the VM exit takes priority over the CPL #GP and the #UD of
+		 * DR4/DR5 with CR4.DE = 1 (and, as a fault-like exit, over the general-detect #DB);
+		 * Table 27-4 reports the register number as encoded. */
+		if (c->vmx.non_root && vmx_exits_mov_dr(c))
+			return vmexit_insn(c, i, VMX_EXIT_DR_ACCESS,
+					   vmx_qual_dr(n, !to, i->op[to ? 1 : 0].reg & 15), 0);
 		if (to)
 			return mov_to_dr(c, n, reg_get(c, i->op[1].reg, 8));
 		enum cpu_step r = dr_access(c, &n);
@@ -448,11 +497,39 @@ enum cpu_step op_pop_sreg(struct vx_cpu *c, const struct insn *i)
 
 /* ==== descriptor-table registers ==== */
 
+/*
+ * 25.1.3 "LGDT, LIDT, LLDT, LTR, SGDT, SIDT, SLDT, STR": VM exits if "descriptor-table
+ * exiting" is 1, after the CPL (UMIP) #GP and before the operand is accessed (the exit does not
+ * depend on it).  Exit reason 46 (GDTR/IDTR) or 47 (LDTR/TR), qualification the displacement
+ * (27.2.1), instruction information Table 27-10 or 27-11.  False outside non-root operation.
+ */
+static bool dt_exits(const struct vx_cpu *c)
+{
+	return c->vmx.non_root && vmx_exits_simple(c, VMX_X_DTABLE);
+}
+
+static enum cpu_step dt_exit(struct vx_cpu *c, const struct insn *i, u32 reason, u32 info)
+{
+	return vmexit_insn(c, i, reason, vmx_qual_disp(c, &i->op[0]), info);
+}
+
+static enum vmx_dt_id gdt_id(const struct insn *i)
+{
+	switch (i->mnemonic) {
+	case ZYDIS_MNEMONIC_SGDT: return VMX_DT_SGDT;
+	case ZYDIS_MNEMONIC_SIDT: return VMX_DT_SIDT;
+	case ZYDIS_MNEMONIC_LGDT: return VMX_DT_LGDT;
+	default: return VMX_DT_LIDT;
+	}
+}
+
 /* LGDT/LIDT m16&64: limit then base; a non-canonical base -> #GP(0) (64-bit mode). */
 static enum cpu_step op_lgdt_lidt(struct vx_cpu *c, const struct insn *i)
 {
 	u64 la = op_la(c, i, &i->op[0]), limit, base;
 	enum cpu_step r = priv(c);
+	if (r == STEP_RETIRED && dt_exits(c))
+		return dt_exit(c, i, VMX_EXIT_GDTR_IDTR, vmx_info_gdt(i, gdt_id(i)));
 	if (r == STEP_RETIRED)
 		r = mem_read(c, la, 2, &limit, op_acc(&i->op[0]));
 	if (r == STEP_RETIRED)
@@ -473,14 +550,19 @@ static enum cpu_step op_sgdt_sidt(struct vx_cpu *c, const struct insn *i)
 {
 	if (umip_blocked(c))
 		return fault_gp(c, 0);
+	if (dt_exits(c))
+		return dt_exit(c, i, VMX_EXIT_GDTR_IDTR, vmx_info_gdt(i, gdt_id(i)));
 	const struct dtr *t = i->mnemonic == ZYDIS_MNEMONIC_SGDT ? &c->gdtr : &c->idtr;
 	u64 la = op_la(c, i, &i->op[0]), pa;
 	u64 next_page = (la + 9) & ~0xfffull; /* a fault there reports the page's first byte */
 	unsigned acc = op_acc(&i->op[0]);
-	if (!mmu_translate(c, la, ACC_WRITE | acc, &pa) ||
-	    !mmu_translate(c, next_page > la ? next_page : la + 9, ACC_WRITE | acc, &pa))
-		return STEP_FAULT;
-	enum cpu_step r = mem_write(c, la, 2, t->limit & 0xffff, acc);
+	enum cpu_step r = mmu_translate_step(c, la, ACC_WRITE | acc, &pa);
+	if (r == STEP_RETIRED)
+		r = mmu_translate_step(c, next_page > la ? next_page : la + 9, ACC_WRITE | acc,
+				       &pa);
+	if (r != STEP_RETIRED)
+		return r;
+	r = mem_write(c, la, 2, t->limit & 0xffff, acc);
 	if (r == STEP_RETIRED)
 		r = mem_write(c, la + 2, 8, t->base, acc);
 	return r;
@@ -507,10 +589,13 @@ static enum cpu_step sysdesc_check(struct vx_cpu *c, u16 sel, unsigned type, u64
 	return STEP_RETIRED;
 }
 
-static enum cpu_step read_selector(struct vx_cpu *c, const struct insn *i, u16 *sel)
+static enum cpu_step read_selector(struct vx_cpu *c, const struct insn *i, enum vmx_lt_id id,
+				   u16 *sel)
 {
 	u64 v = 0;
 	enum cpu_step r = priv(c);
+	if (r == STEP_RETIRED && dt_exits(c))
+		return dt_exit(c, i, VMX_EXIT_LDTR_TR, vmx_info_ldt(i, id));
 	if (r == STEP_RETIRED)
 		r = op_get(c, i, 0, &v, 0);
 	*sel = (u16)v;
@@ -523,7 +608,7 @@ static enum cpu_step op_lldt(struct vx_cpu *c, const struct insn *i)
 {
 	u16 sel = 0;
 	u64 desc[2];
-	enum cpu_step r = read_selector(c, i, &sel);
+	enum cpu_step r = read_selector(c, i, VMX_LT_LLDT, &sel);
 	if (r != STEP_RETIRED)
 		return r;
 	if ((sel & 0xfffc) == 0) {
@@ -542,7 +627,7 @@ static enum cpu_step op_ltr(struct vx_cpu *c, const struct insn *i)
 {
 	u16 sel = 0;
 	u64 desc[2];
-	enum cpu_step r = read_selector(c, i, &sel);
+	enum cpu_step r = read_selector(c, i, VMX_LT_LTR, &sel);
 	if (r != STEP_RETIRED)
 		return r;
 	if ((sel & 0xfffc) == 0)
@@ -560,41 +645,69 @@ static enum cpu_step op_ltr(struct vx_cpu *c, const struct insn *i)
 /* SLDT/STR r/m: the selector, zero-extended in a 32/64-bit register, 16 bits in memory. */
 static enum cpu_step op_sldt_str(struct vx_cpu *c, const struct insn *i)
 {
+	bool sldt = i->mnemonic == ZYDIS_MNEMONIC_SLDT;
 	if (umip_blocked(c))
 		return fault_gp(c, 0);
-	unsigned s = i->mnemonic == ZYDIS_MNEMONIC_SLDT ? SEG_LDTR : SEG_TR;
+	if (dt_exits(c))
+		return dt_exit(c, i, VMX_EXIT_LDTR_TR,
+			       vmx_info_ldt(i, sldt ? VMX_LT_SLDT : VMX_LT_STR));
+	unsigned s = sldt ? SEG_LDTR : SEG_TR;
 	return op_put(c, i, 0, c->seg[s].sel);
 }
 
 /* ==== MSRs, CPUID, time-stamp counter ==== */
 
+/*
+ * RDMSR in VMX non-root operation, after the CPL check: the VM exit of 25.1.3 "RDMSR" (MSR
+ * bitmaps) before the MSR's own #GP; 25.3 "RDMSR": with "use TSC offsetting" the value read
+ * from IA32_TIME_STAMP_COUNTER is the TSC plus the TSC offset.
+ */
+static enum cpu_step nonroot_rdmsr(struct vx_cpu *c, const struct insn *i, u32 index)
+{
+	u64 v;
+	if (vmx_msr_exits(c, index, false))
+		return vmexit_insn(c, i, VMX_EXIT_MSR_READ, 0, 0);
+	if (!msr_read(c, index, &v))
+		return fault_gp(c, 0);
+	set_edx_eax(c, index == MSR_IA32_TIME_STAMP_COUNTER ? vmx_guest_tsc(c, v) : v);
+	return STEP_RETIRED;
+}
+
 static enum cpu_step op_rdmsr(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	u64 v;
+	u32 index = (u32)c->gpr[RCX];
 	enum cpu_step r = priv(c);
 	if (r != STEP_RETIRED)
 		return r;
-	if (!msr_read(c, (u32)c->gpr[RCX], &v))
+	if (c->vmx.non_root)
+		return nonroot_rdmsr(c, i, index);
+	if (!msr_read(c, index, &v))
 		return fault_gp(c, 0);
 	set_edx_eax(c, v);
 	return STEP_RETIRED;
 }
 
+/* WRMSR: in VMX non-root operation the VM exit of 25.1.3 "WRMSR" (MSR bitmaps) comes after the
+ * CPL check and before the MSR's own #GP. */
 static enum cpu_step op_wrmsr(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
+	u32 index = (u32)c->gpr[RCX];
 	enum cpu_step r = priv(c);
 	if (r != STEP_RETIRED)
 		return r;
-	return msr_write(c, (u32)c->gpr[RCX], edx_eax(c)) ? STEP_RETIRED : fault_gp(c, 0);
+	if (c->vmx.non_root && vmx_msr_exits(c, index, true))
+		return vmexit_insn(c, i, VMX_EXIT_MSR_WRITE, 0, 0);
+	return msr_write(c, index, edx_eax(c)) ? STEP_RETIRED : fault_gp(c, 0);
 }
 
-/* CPUID: EAX = leaf, ECX = sub-leaf; the four outputs zero-extended into RAX..RDX. */
+/* CPUID: EAX = leaf, ECX = sub-leaf; the four outputs zero-extended into RAX..RDX.  25.1.2: a
+ * VM exit in VMX non-root operation, unconditionally. */
 static enum cpu_step op_cpuid(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	u32 r[4];
+	if (c->vmx.non_root)
+		return vmexit_insn(c, i, VMX_EXIT_CPUID, 0, 0);
 	cpuid_exec(c, (u32)c->gpr[RAX], (u32)c->gpr[RCX], r);
 	c->gpr[RAX] = r[CPUID_EAX];
 	c->gpr[3] = r[CPUID_EBX];
@@ -603,27 +716,59 @@ static enum cpu_step op_cpuid(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
-/* RDTSC: "#GP(0) If the TSD flag in register CR4 is set and the CPL is greater than 0". */
+static bool tsd_blocked(const struct vx_cpu *c)
+{
+	return (c->cr4 & X86_CR4_TSD) && c->cpl > 0;
+}
+
+/* RDTSC: "#GP(0) If the TSD flag in register CR4 is set and the CPL is greater than 0" (a
+ * fault based on privilege level: before the VM exit of 25.1.3 "RDTSC"); without the exit,
+ * 25.3 "RDTSC" adds the TSC offset when "use TSC offsetting" is 1. */
 static enum cpu_step op_rdtsc(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
-	if ((c->cr4 & X86_CR4_TSD) && c->cpl > 0)
+	if (tsd_blocked(c))
 		return fault_gp(c, 0);
-	set_edx_eax(c, cpu_tsc(c));
+	u64 tsc = cpu_tsc(c);
+	if (c->vmx.non_root) {
+		if (vmx_exits_simple(c, VMX_X_RDTSC))
+			return vmexit_insn(c, i, VMX_EXIT_RDTSC, 0, 0);
+		tsc = vmx_guest_tsc(c, tsc);
+	}
+	set_edx_eax(c, tsc);
 	return STEP_RETIRED;
+}
+
+static enum cpu_step rdtscp_done(struct vx_cpu *c, u64 tsc)
+{
+	set_edx_eax(c, tsc);
+	c->gpr[RCX] = (u32)c->msr.tsc_aux;
+	return STEP_RETIRED;
+}
+
+/* RDTSCP in VMX non-root operation (25.3 "RDTSCP"): #UD when "enable RDTSCP" is 0, ahead of
+ * every other exception; the TSD #GP; the VM exit (reason 51) when "RDTSC exiting" is 1
+ * (25.1.3); else the TSC plus the offset with "use TSC offsetting". */
+static enum cpu_step nonroot_rdtscp(struct vx_cpu *c, const struct insn *i)
+{
+	if (!vmx_rdtscp_enabled(c))
+		return fault_ud(c);
+	if (tsd_blocked(c))
+		return fault_gp(c, 0);
+	if (vmx_exits_simple(c, VMX_X_RDTSC))
+		return vmexit_insn(c, i, VMX_EXIT_RDTSCP, 0, 0);
+	return rdtscp_done(c, vmx_guest_tsc(c, cpu_tsc(c)));
 }
 
 /* RDTSCP: #UD without CPUID.80000001H:EDX[27]; TSD as RDTSC; ECX = IA32_TSC_AUX[31:0]. */
 static enum cpu_step op_rdtscp(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	if (!cpu_profile_of(c)->has_rdtscp)
 		return fault_ud(c);
-	if ((c->cr4 & X86_CR4_TSD) && c->cpl > 0)
+	if (c->vmx.non_root)
+		return nonroot_rdtscp(c, i);
+	if (tsd_blocked(c))
 		return fault_gp(c, 0);
-	set_edx_eax(c, cpu_tsc(c));
-	c->gpr[RCX] = (u32)c->msr.tsc_aux;
-	return STEP_RETIRED;
+	return rdtscp_done(c, cpu_tsc(c));
 }
 
 /* RDPID r64: #UD without CPUID.(07H,0):ECX[22]; the register gets IA32_TSC_AUX. */
@@ -637,10 +782,15 @@ static enum cpu_step op_rdpid(struct vx_cpu *c, const struct insn *i)
 
 /* RDPMC: "#GP(0) If the current privilege level is not 0 and the PCE flag in the CR4
  * register is clear. If an invalid performance counter index is specified."  The profiles
- * enumerate no counters (CPUID leaf 0AH is all zeros), so every index is invalid. */
+ * enumerate no counters (CPUID leaf 0AH is all zeros), so every index is invalid.  The first
+ * #GP is based on privilege level and comes before the VM exit of 25.1.3 "RDPMC"; the second
+ * comes after it. */
 static enum cpu_step op_rdpmc(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
+	if (c->cpl > 0 && !(c->cr4 & X86_CR4_PCE))
+		return fault_gp(c, 0);
+	if (c->vmx.non_root && vmx_exits_simple(c, VMX_X_RDPMC))
+		return vmexit_insn(c, i, VMX_EXIT_RDPMC, 0, 0);
 	return fault_gp(c, 0);
 }
 
@@ -756,13 +906,15 @@ static enum cpu_step op_iret(struct vx_cpu *c, const struct insn *i)
 
 /* ==== interrupts, halting, caches, TLB ==== */
 
-/* HLT: #GP(0) at CPL > 0; the processor waits for an interrupt. */
+/* HLT: #GP(0) at CPL > 0; the processor waits for an interrupt.  25.1.3 "HLT": a VM exit
+ * when "HLT exiting" is 1. */
 static enum cpu_step op_hlt(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	enum cpu_step r = priv(c);
 	if (r != STEP_RETIRED)
 		return r;
+	if (c->vmx.non_root && vmx_exits_simple(c, VMX_X_HLT))
+		return vmexit_insn(c, i, VMX_EXIT_HLT, 0, 0);
 	c->halted = true;
 	return STEP_HALT;
 }
@@ -796,33 +948,68 @@ static enum cpu_step op_sti(struct vx_cpu *c, const struct insn *i)
 }
 
 /* INVLPG m: #GP(0) at CPL > 0; invalidates the page's translation (4.10.4.1).  A
- * non-canonical address invalidates nothing and does not fault. */
+ * non-canonical address invalidates nothing and does not fault.  25.1.3 "INVLPG": a VM exit
+ * when "INVLPG exiting" is 1, with "the linear-address operand of the instruction" as exit
+ * qualification (27.2.1; 64-bit mode: all 64 bits). */
 static enum cpu_step op_invlpg(struct vx_cpu *c, const struct insn *i)
 {
 	enum cpu_step r = priv(c);
 	if (r != STEP_RETIRED)
 		return r;
 	u64 la = op_la(c, i, &i->op[0]);
+	if (c->vmx.non_root && vmx_exits_simple(c, VMX_X_INVLPG))
+		return vmexit_insn(c, i, VMX_EXIT_INVLPG, la, 0);
 	if (is_canonical(la))
 		tlb_flush_page(c, la);
 	return STEP_RETIRED;
 }
 
-/* WBINVD, INVD: #GP(0) at CPL > 0; the model has no caches to write back or drop. */
+/* WBINVD, INVD: #GP(0) at CPL > 0; the model has no caches to write back or drop.  In VMX
+ * non-root operation INVD exits unconditionally (25.1.2), WBINVD when "WBINVD exiting" is 1
+ * (25.1.3). */
 static enum cpu_step op_cache(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
-	return priv(c);
+	enum cpu_step r = priv(c);
+	if (r != STEP_RETIRED || !c->vmx.non_root)
+		return r;
+	if (i->mnemonic == ZYDIS_MNEMONIC_INVD)
+		return vmexit_insn(c, i, VMX_EXIT_INVD, 0, 0);
+	if (vmx_exits_simple(c, VMX_X_WBINVD))
+		return vmexit_insn(c, i, VMX_EXIT_WBINVD, 0, 0);
+	return STEP_RETIRED;
 }
 
-/* CLTS: #GP(0) at CPL > 0; CR0.TS <- 0. */
+/* CLTS: #GP(0) at CPL > 0; CR0.TS <- 0.  VMX non-root operation: the VM exit of 25.1.3
+ * "CLTS" (Table 27-3 access type 2); else 25.3 "CLTS": with TS set in the CR0 guest/host mask
+ * (and clear in the read shadow) CR0.TS is not modified. */
 static enum cpu_step op_clts(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	enum cpu_step r = priv(c);
-	if (r == STEP_RETIRED)
+	if (r != STEP_RETIRED)
+		return r;
+	if (!c->vmx.non_root) {
 		c->cr0 &= ~X86_CR0_TS;
-	return r;
+		return STEP_RETIRED;
+	}
+	if (vmx_exits_clts(c))
+		return vmexit_insn(c, i, VMX_EXIT_CR_ACCESS, vmx_qual_cr(0, VMX_CR_CLTS, 0), 0);
+	c->cr0 = vmx_cr_guest_write(c, 0, c->cr0 & ~X86_CR0_TS);
+	return STEP_RETIRED;
+}
+
+/* LMSW in VMX non-root operation, once the operand is fetched (25.1.1: its faults come first,
+ * the exit depends on it): the VM exit of 25.1.3 "LMSW" (Table 27-3 access type 3 with the
+ * source data), else 25.3 "LMSW": host-owned bits unchanged, VMX-fixed bits -> #GP(0). */
+static enum cpu_step nonroot_lmsw(struct vx_cpu *c, const struct insn *i, u16 src, u64 cr0)
+{
+	if (vmx_exits_lmsw(c, src))
+		return vmexit_insn(c, i, VMX_EXIT_CR_ACCESS,
+				   vmx_qual_lmsw(i->op[0].kind == OPK_MEM, src), 0);
+	cr0 = vmx_cr_guest_write(c, 0, cr0);
+	if (!vmx_cr_fixed_ok(c, 0, cr0))
+		return fault_gp(c, 0);
+	c->cr0 = cr0;
+	return STEP_RETIRED;
 }
 
 /* LMSW r/m16: #GP(0) at CPL > 0; loads CR0[3:0] (PE, MP, EM, TS) but cannot clear PE. */
@@ -835,17 +1022,24 @@ static enum cpu_step op_lmsw(struct vx_cpu *c, const struct insn *i)
 	if (r != STEP_RETIRED)
 		return r;
 	u64 low = (v & 0xf) | (c->cr0 & X86_CR0_PE);
-	c->cr0 = (c->cr0 & ~0xfull) | low;
+	u64 cr0 = (c->cr0 & ~0xfull) | low;
+	if (c->vmx.non_root)
+		return nonroot_lmsw(c, i, (u16)v, cr0);
+	c->cr0 = cr0;
 	return STEP_RETIRED;
 }
 
 /* SMSW r/m: UMIP at CPL > 0 -> #GP(0); CR0 zero-extended into a 32/64-bit register, CR0[15:0]
- * into r16 or memory. */
+ * into r16 or memory.  25.3 "SMSW": in VMX non-root operation the host-owned bits come from the
+ * CR0 read shadow. */
 static enum cpu_step op_smsw(struct vx_cpu *c, const struct insn *i)
 {
 	if (umip_blocked(c))
 		return fault_gp(c, 0);
-	return op_put(c, i, 0, c->cr0 | X86_CR0_ET);
+	u64 v = c->cr0 | X86_CR0_ET;
+	if (c->vmx.non_root)
+		v = vmx_cr_read_shadowed(c, 0, v);
+	return op_put(c, i, 0, v);
 }
 
 /* CLAC/STAC: "#UD If the LOCK prefix is used. If the CPL > 0. If
@@ -896,14 +1090,17 @@ static bool xcr0_valid(const struct cpu_profile *p, u64 v)
 	return true;
 }
 
+/* 25.1.2: in VMX non-root operation XSETBV exits unconditionally, after the #UD and the CPL
+ * #GP and before the #GP for the value. */
 static enum cpu_step op_xsetbv(struct vx_cpu *c, const struct insn *i)
 {
-	(void)i;
 	if (!(c->cr4 & X86_CR4_OSXSAVE))
 		return fault_ud(c);
 	enum cpu_step r = priv(c);
 	if (r != STEP_RETIRED)
 		return r;
+	if (c->vmx.non_root)
+		return vmexit_insn(c, i, VMX_EXIT_XSETBV, 0, 0);
 	u64 v = edx_eax(c);
 	if ((u32)c->gpr[RCX] != 0 || !xcr0_valid(cpu_profile_of(c), v))
 		return fault_gp(c, 0);
@@ -940,15 +1137,39 @@ static enum cpu_step op_fsgsbase(struct vx_cpu *c, const struct insn *i)
 /* ==== instructions that raise #UD on the modelled profiles ==== */
 
 /*
- * VMX (VMXON .. VMFUNC, INVEPT, INVVPID) and SGX (ENCLS, ENCLU, ENCLV): #UD until op_vmx.c
- * and op_sgx.c implement them (outside VMX operation every VMX instruction but VMXON is #UD;
- * VMXON itself needs CR4.VMXE and its checks).  GETSEC: "#UD If CR4.SMXE = 0" (the profiles
- * have no SMX, so CR4.SMXE cannot be set).  MONITOR/MWAIT: "#UD If
- * CPUID.01H:ECX.MONITOR[bit 3] = 0".
+ * SGX (ENCLU, ENCLV): #UD until op_sgx.c implements them.  MONITOR/MWAIT: "#UD If
+ * CPUID.01H:ECX.MONITOR[bit 3] = 0" (no profile enumerates MONITOR; the #UD has priority over
+ * the "MONITOR exiting"/"MWAIT exiting" VM exits, 25.1.1).
  */
 static enum cpu_step op_ud(struct vx_cpu *c, const struct insn *i)
 {
 	(void)i;
+	return fault_ud(c);
+}
+
+/* GETSEC: "#UD If CR4.SMXE = 0" (the profiles have no SMX, so software cannot set CR4.SMXE).
+ * 25.1.2, footnote: "An execution of GETSEC in VMX non-root operation causes a VM exit if
+ * CR4.SMXE[Bit 14] = 1 regardless of the value of CPL or RAX"; the leaves are not modelled. */
+static enum cpu_step op_getsec(struct vx_cpu *c, const struct insn *i)
+{
+	if ((c->cr4 & X86_CR4_SMXE) && c->vmx.non_root)
+		return vmexit_insn(c, i, VMX_EXIT_GETSEC, 0, 0);
+	return fault_ud(c);
+}
+
+/*
+ * ENCLS (SDM Vol. 3D ENCLS page, "Operation" and exceptions): #UD if CR0.PE = 0, RFLAGS.VM = 1,
+ * in SMM (not modelled) or CPUID.(EAX=12H,ECX=0):EAX.SGX1 = 0; #UD if CPL > 0; then, in VMX
+ * non-root operation, the VM exit of 25.1.3 "ENCLS" (ENCLS-exiting bitmap, reason 60,
+ * qualification 0); the #GP checks and the leaves follow (op_sgx.c, not yet: #UD until then).
+ */
+static enum cpu_step op_encls(struct vx_cpu *c, const struct insn *i)
+{
+	if (!(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || !cpu_profile_of(c)->has_sgx1 ||
+	    c->cpl > 0)
+		return fault_ud(c);
+	if (c->vmx.non_root && vmx_encls_exits(c, (u32)c->gpr[RAX]))
+		return vmexit_insn(c, i, VMX_EXIT_ENCLS, 0, 0);
 	return fault_ud(c);
 }
 
@@ -992,10 +1213,10 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_WRFSBASE, op_fsgsbase},
     {ZYDIS_MNEMONIC_WRGSBASE, op_fsgsbase},
     /* #UD placeholders (see op_ud) */
-    {ZYDIS_MNEMONIC_ENCLS, op_ud},
+    {ZYDIS_MNEMONIC_ENCLS, op_encls},
     {ZYDIS_MNEMONIC_ENCLU, op_ud},
     {ZYDIS_MNEMONIC_ENCLV, op_ud},
-    {ZYDIS_MNEMONIC_GETSEC, op_ud},
+    {ZYDIS_MNEMONIC_GETSEC, op_getsec},
     {ZYDIS_MNEMONIC_MONITOR, op_ud},
     {ZYDIS_MNEMONIC_MWAIT, op_ud},
 };

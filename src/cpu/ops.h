@@ -174,7 +174,7 @@ op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
 static inline enum cpu_step mem_write_probe(struct vx_cpu *c, u64 la)
 {
 	u64 pa;
-	return mmu_translate(c, la, ACC_WRITE | ACC_STACK, &pa) ? STEP_RETIRED : STEP_FAULT;
+	return mmu_translate_step(c, la, ACC_WRITE | ACC_STACK, &pa);
 }
 
 static inline u64 sext(u64 v, unsigned size)

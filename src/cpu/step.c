@@ -10,6 +10,10 @@
  * such a page (phys code_write callback) marks the block stale; it is cleared at the next
  * fetch, so the running instruction's record stays valid while it executes (self-modifying
  * code, SDM 11.6 "Self-Modifying Code").
+ *
+ * In VMX non-root operation every boundary goes through step_non_root(): the events of SDM
+ * Vol. 3C 25.2 "Other Causes of VM Exits" (src/vmx/vmx_events.c) before each instruction and
+ * the monitor trap flag after it.  Outside it the hot loop pays one extra compare for this.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #include "cpu/decode.h"
 #include "cpu/ops.h"
 #include "cpu/step.h"
+#include "vmx/vmx_events.h"
 
 static void code_write(void *ctx, u64 pa)
 {
@@ -113,8 +118,9 @@ static enum cpu_step fetch_uncached(struct vx_cpu *c, struct insn *out)
 		if (want > in_page)
 			want = in_page;
 		u64 pa;
-		if (!mmu_translate(c, rip + have, ACC_EXEC, &pa))
-			return STEP_FAULT;
+		enum cpu_step r = mmu_translate_step(c, rip + have, ACC_EXEC, &pa);
+		if (r != STEP_RETIRED)
+			return r; /* #PF, or a VM exit (EPT) on the fetch */
 		for (size_t k = 0; k < want; k++)
 			buf[have + k] = (u8)phys_read(c->phys, pa + k, 1);
 		have += want;
@@ -130,11 +136,9 @@ static enum cpu_step fetch_uncached(struct vx_cpu *c, struct insn *out)
 static const struct insn *fetch_slow(struct vx_cpu *c, struct insn *scratch, enum cpu_step *r)
 {
 	u64 pa;
-	*r = STEP_RETIRED;
-	if (!mmu_translate(c, c->rip, ACC_EXEC, &pa)) {
-		*r = STEP_FAULT;
+	*r = mmu_translate_step(c, c->rip, ACC_EXEC, &pa);
+	if (*r != STEP_RETIRED)
 		return NULL;
-	}
 	struct code_block *b = code_block(c, pa);
 	struct insn *e = b ? block_new_record(b) : NULL;
 	if (!b || (!b->idx[pa & 4095] && !e)) {
@@ -168,30 +172,28 @@ bool cpu_interrupt_ready(const struct vx_cpu *c)
 	return c->pending_intr >= 0 && (c->rflags & RFLAGS_IF) && !c->shadow;
 }
 
-/*
- * Fetch and execute one instruction.  Hot path: RIP is in the code page looked up last and
- * its record is decoded, so the step is a compare, an indirect call and a counter.
- */
-static inline enum cpu_step exec_one(struct vx_cpu *c)
+/* The decoded instruction at RIP; NULL with *r set when fetching it faulted (or made a VM
+ * exit).  Hot path: RIP is in the code page looked up last and its record is decoded. */
+static inline const struct insn *fetch(struct vx_cpu *c, enum cpu_step *r)
 {
-	const struct insn *i = NULL;
-	enum cpu_step r;
 	if (__builtin_expect(c->cc.cur_lin == (c->rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
 		const struct code_block *b = c->cc.cur_block;
 		unsigned k = b->idx[c->rip & 4095];
 		if (__builtin_expect(k != 0, 1))
-			i = &b->rec[k];
+			return &b->rec[k];
 	}
-	if (__builtin_expect(!i, 0)) {
-		i = fetch_slow(c, &c->scratch, &r);
-		if (!i) {
-			c->insn_rip = c->rip;
-			return r;
-		}
-	}
+	const struct insn *i = fetch_slow(c, &c->scratch, r);
+	if (!i)
+		c->insn_rip = c->rip;
+	return i;
+}
+
+/* Execute and retire one fetched instruction. */
+static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
+{
 	c->insn_rip = c->rip;
 	c->rip += i->len;
-	r = i->fn(c, i);
+	enum cpu_step r = i->fn(c, i);
 	if (__builtin_expect(r == STEP_RETIRED, 1) || r == STEP_HALT) {
 		c->retired++;
 		return r;
@@ -201,8 +203,40 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 	return r;
 }
 
+/* Fetch and execute one instruction: a compare, an indirect call and a counter. */
+static inline enum cpu_step exec_one(struct vx_cpu *c)
+{
+	enum cpu_step r;
+	const struct insn *i = fetch(c, &r);
+	if (__builtin_expect(!i, 0))
+		return r;
+	return execute(c, i);
+}
+
+/*
+ * One step in VMX non-root operation: the events of the instruction boundary (vmx_events.c,
+ * in the priority order of SDM Vol. 3A 6.9 and Vol. 3C 25.2 "Other Causes of VM Exits"),
+ * then one instruction, then what follows it (the monitor trap flag, 25.5.2).
+ */
+static enum cpu_step step_non_root(struct vx_cpu *c)
+{
+	enum cpu_step r;
+	c->vmxnr.mnemonic = 0;
+	if (!vmx_boundary_quiet(c) && vmx_boundary(c, &r))
+		return r;
+	c->shadow = 0;
+	const struct insn *i = fetch(c, &r);
+	if (!i)
+		return r;
+	c->vmxnr.mnemonic = i->mnemonic; /* IRET and NMI unblocking (27.2.2) */
+	r = execute(c, i);
+	return vmx_after_insn_needed(c, r) ? vmx_after_insn(c, r) : r;
+}
+
 enum cpu_step cpu_step(struct vx_cpu *c)
 {
+	if (c->vmx.non_root)
+		return step_non_root(c);
 	if (cpu_interrupt_ready(c)) {
 		unsigned v = (unsigned)c->pending_intr;
 		c->pending_intr = -1;
@@ -227,8 +261,9 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
-		 * skip cpu_step: one compare. */
-		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1)) {
+		 * outside VMX non-root operation skip cpu_step: two compares. */
+		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1) &&
+		    __builtin_expect(!c->vmx.non_root, 1)) {
 			r = exec_one(c);
 		} else {
 			if (c->stop)

@@ -20,6 +20,7 @@
  * does not exist yet: vmx_insn_begin() reports VMX_OUT_VMEXIT at that point.
  */
 #include "vmx/vmx_insn.h"
+#include "vmx/vmexit.h"
 
 #include <assert.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096,
 
 static struct vmx_result outcome(enum vmx_outcome o, u32 error)
 {
-	return (struct vmx_result){o, error};
+	return (struct vmx_result){o, error, 0};
 }
 
 static struct vmx_result succeed(void)
@@ -643,15 +644,15 @@ static bool mov_ss_blocking(const struct vx_cpu *c)
 /*
  * VM entry proper, after every check of 26.1 and 26.2 passed: 26.3.2 "Loading Guest State",
  * 26.4 "Loading MSRs" (VM-entry failures: exit reasons 33/34 with bit 31), then "IF VMLAUNCH
- * THEN launch state of VMCS ← 'launched'" (VMLAUNCH/VMRESUME page), 26.5 "Event Injection",
- * VMX non-root operation until a VM exit (chapter 27) loads host state and the instruction
- * returns.  The VM-entry/exit engine is not implemented yet: it plugs in here.
+ * THEN launch state of VMCS <- 'launched'" (VMLAUNCH/VMRESUME page), 26.5 "Event Injection"
+ * (src/vmx/vmentry_load.c).  The processor then runs in VMX non-root operation until a VM
+ * exit (chapter 27, src/vmx/vmexit.c) loads host state.
  */
-static struct vmx_result vm_entry(struct vx_cpu *c, bool resume)
+static struct vmx_result entered(enum cpu_step step)
 {
-	(void)c;
-	(void)resume;
-	return outcome(VMX_OUT_ENTRY_NOT_IMPLEMENTED, 0);
+	struct vmx_result r = outcome(VMX_OUT_ENTERED, 0);
+	r.step = (u8)step;
+	return r;
 }
 
 /*
@@ -681,9 +682,10 @@ struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 		return fail_valid(c, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 	if (e == VMENTRY_FAIL_HOST)
 		return fail_valid(c, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+	/* 26.8 "VM-Entry Failures During or After Loading Guest State" */
 	if (e == VMENTRY_FAIL_GUEST)
-		return outcome(VMX_OUT_ENTRY_FAIL_GUEST, er.qual);
-	return vm_entry(c, resume);
+		return entered(vmexit_entry_failure(c, VMX_EXIT_INVALID_STATE, er.qual));
+	return entered(vmentry_enter(c, !resume));
 }
 
 /* ==== INVEPT, INVVPID ==== */

@@ -34,19 +34,17 @@ enum vmx_outcome {
 	 * VM-function controls say).  The VM-exit engine is not implemented yet: nothing has
 	 * changed; this is where it plugs in. */
 	VMX_OUT_VMEXIT,
-	/* VMLAUNCH/VMRESUME: every check before VM entry passed (26.1 "Basic VM-Entry Checks",
-	 * 26.2 "Checks on VMX Controls and Host-State Area"); VM entry itself (loading guest
-	 * state, non-root execution, the VM exit) is not implemented yet.  Nothing has changed. */
-	VMX_OUT_ENTRY_NOT_IMPLEMENTED,
-	/* VMLAUNCH/VMRESUME: the guest-state checks (26.3.1) failed: VM entry fails with exit
-	 * reason 33 | bit 31 and `error` = exit qualification.  The VM-exit side (recording the
-	 * exit, loading host state) is not implemented yet: nothing has changed. */
-	VMX_OUT_ENTRY_FAIL_GUEST,
+	/* VMLAUNCH/VMRESUME: VM entry happened (26.3.2 onwards): `step` says what followed:
+	 * STEP_RETIRED the processor is in VMX non-root operation at the guest's RIP;
+	 * STEP_VMEXIT the entry failed (exit reason 33/34 | bit 31) or the injected event
+	 * caused a VM exit, host state is loaded; STEP_SHUTDOWN a VMX abort. */
+	VMX_OUT_ENTERED,
 };
 
 struct vmx_result {
 	enum vmx_outcome out;
-	u32 error; /* VMX_OUT_FAIL_VALID: VM-instruction error; ENTRY_FAIL_GUEST: qualification */
+	u32 error; /* VMX_OUT_FAIL_VALID: VM-instruction error */
+	u8 step;   /* VMX_OUT_ENTERED: enum cpu_step after the entry */
 };
 
 enum vmx_insn_id {

@@ -31,6 +31,13 @@ enum vmx_launch_state {
 	VMX_LAUNCH_LAUNCHED,
 };
 
+/* PAUSE-loop exiting state (25.1.3 "PAUSE"; src/vmx/intercept.c). */
+struct vmx_ple {
+	u64 last;  /* TSC-rate time of the last PAUSE at CPL 0 */
+	u64 start; /* time of the PAUSE that began the current loop */
+	bool seen; /* a PAUSE at CPL 0 ran since the last VM entry */
+};
+
 struct vmx_state {
 	bool in_vmx;           /* in VMX operation (after VMXON) */
 	bool non_root;         /* in VMX non-root operation */
@@ -40,6 +47,7 @@ struct vmx_state {
 	u64 current_vmcs;      /* current-VMCS pointer; VMX_VMCS_INVALID when there is none */
 	struct vmcs_caps caps; /* fields VMREAD/VMWRITE support (vmx_caps_from_profile) */
 	struct vmcs vmcs;      /* the current VMCS's data, cached by the processor */
+	struct vmx_ple ple;    /* PAUSE-loop exiting (intercept.c) */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "arch/msr.h"
 #include "cpu/msr.h"
 #include "cpu/profile.h"
+#include "cpu/step.h"
 #include "vmx/vmx_insn.h"
 
 /* One instruction: the checks before its operands, then (when they pass) the rest. */
@@ -32,6 +33,22 @@ static bool proceed(const struct call *k)
 	return k->r.out == VMX_OUT_CONTINUE;
 }
 
+/*
+ * VM entry happened (VMX_OUT_ENTERED): run the guest in VMX non-root operation until a VM exit
+ * loads host state, the guest stops without one, or a VMX abort shuts the processor down.
+ */
+static enum vx_vmx_outcome guest_outcome(struct vx_cpu *c, enum cpu_step step)
+{
+	while (step == STEP_RETIRED)
+		step = cpu_run(c, ~0ull);
+	switch (step) {
+	case STEP_VMEXIT: return VX_VMX_EXITED;
+	case STEP_HALT: return VX_VMX_GUEST_HALTED;
+	case STEP_SHUTDOWN: return c->vmx.non_root ? VX_VMX_GUEST_STOPPED : VX_VMX_ABORT;
+	default: return VX_VMX_GUEST_STOPPED;
+	}
+}
+
 static struct vx_vmx_result end(struct call *k)
 {
 	struct vx_cpu *c = k->c;
@@ -48,8 +65,7 @@ static struct vx_vmx_result end(struct call *k)
 		c->event = k->saved;
 		break;
 	case VMX_OUT_VMEXIT: out.outcome = VX_VMX_VMEXIT; break;
-	case VMX_OUT_ENTRY_FAIL_GUEST: out.outcome = VX_VMX_ENTRY_FAIL_GUEST; break;
-	default: out.outcome = VX_VMX_ENTRY_NOT_IMPLEMENTED; break;
+	default: out.outcome = guest_outcome(c, (enum cpu_step)k->r.step); break;
 	}
 	return out;
 }
@@ -61,9 +77,11 @@ const char *vx_vmx_outcome_name(enum vx_vmx_outcome o)
 	case VX_VMFAIL_INVALID: return "VMfailInvalid";
 	case VX_VMFAIL_VALID: return "VMfailValid";
 	case VX_VMX_EXCEPTION: return "exception";
-	case VX_VMX_VMEXIT: return "VM exit (not implemented)";
-	case VX_VMX_ENTRY_NOT_IMPLEMENTED: return "entry checks passed; VM entry not implemented";
-	case VX_VMX_ENTRY_FAIL_GUEST: return "VM-entry failure (invalid guest state)";
+	case VX_VMX_VMEXIT: return "VM exit (instruction in VMX non-root operation)";
+	case VX_VMX_EXITED: return "VM exit (host state loaded)";
+	case VX_VMX_GUEST_HALTED: return "guest halted in VMX non-root operation";
+	case VX_VMX_GUEST_STOPPED: return "guest stopped in VMX non-root operation";
+	case VX_VMX_ABORT: return "VMX abort";
 	default: return "?";
 	}
 }
@@ -134,6 +152,14 @@ static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
 	if (proceed(&k))
 		k.r = vmx_insn_vmlaunch(c, resume);
 	return end(&k);
+}
+
+struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c)
+{
+	struct vx_vmx_result out = {0};
+	c->stop = false;
+	out.outcome = c->vmx.non_root ? guest_outcome(c, STEP_RETIRED) : VX_VMX_EXITED;
+	return out;
 }
 
 struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c)

@@ -112,8 +112,6 @@ static struct out run(struct fx *f, const u8 *code, size_t n)
 	}
 	if (r == STEP_VMEXIT && c->rip == FX_CODE)
 		o.kind = VX_VMX_VMEXIT;
-	if (r == STEP_STOP && c->rip == FX_CODE)
-		o.kind = VX_VMX_ENTRY_NOT_IMPLEMENTED; /* or a guest-state failure */
 	if (r != STEP_RETIRED || c->rip != FX_CODE + n || (fl & FLAGS_KEPT) != FLAGS_KEPT)
 		return o;
 	if ((fl & RFLAGS_ARITH) == 0)
@@ -923,15 +921,24 @@ static void write_entry_vmcs(struct fx *f, enum path p, bool guest)
 		EXPECT_OK(vmwrite(f, p, gst[k].enc, gst[k].val));
 }
 
+static u64 exit_reason(struct fx *f)
+{
+	return vmcs_get(&f->cpu.vmx.vmcs, VMCS_SLOT_EXIT_REASON);
+}
+
 /* VMLAUNCH reaches vmentry_check(): invalid controls -> VMfailValid(7), invalid host state
- * -> 8, invalid guest state -> VM-entry failure (exit reason 33), and with everything valid
- * the point where VM entry plugs in.  Nothing changes in the three not-implemented cases:
- * RIP stays on the instruction, the launch state stays "clear". */
+ * -> 8, invalid guest state -> VM-entry failure (exit reason 33 | bit 31, host state loaded,
+ * launch state still clear); with everything valid the guest runs: its first instruction,
+ * CPUID, exits unconditionally (25.1.2) with host state loaded and the launch state
+ * "launched". */
 static void test_vmlaunch_entry_checks(void **state)
 {
 	(void)state;
+	const u64 guest_rip = FX_CODE + 0x100;
+	static const u8 cpuid[] = {0x0f, 0xa2};
 	for (enum path p = API; p <= INSN; p++) {
 		struct fx *f = setup();
+		struct vx_cpu *c = &f->cpu;
 		enter_with_vmcs(f, p);
 		EXPECT_VALID(vmlaunch(f, p), VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 		write_entry_vmcs(f, p, false);
@@ -939,15 +946,28 @@ static void test_vmlaunch_entry_checks(void **state)
 		EXPECT_VALID(vmlaunch(f, p), VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
 		write_entry_vmcs(f, p, false);
 		struct out o = vmlaunch(f, p);
-		if (p == API)
-			expect(o, VX_VMX_ENTRY_FAIL_GUEST, 0, p, __LINE__);
-		else
-			expect(o, VX_VMX_ENTRY_NOT_IMPLEMENTED, 0, p, __LINE__); /* STEP_STOP */
+		expect(o, p == API ? VX_VMX_EXITED : VX_VMX_VMEXIT, 0, p, __LINE__);
+		assert_true(exit_reason(f) ==
+			    (VMX_EXIT_REASON_FAILED_VMENTRY | VMX_EXIT_INVALID_STATE));
+		assert_int_equal(c->vmx.launch, VMX_LAUNCH_CLEAR);
+		assert_false(c->vmx.non_root);
 		write_entry_vmcs(f, p, true);
-		expect(vmlaunch(f, p), VX_VMX_ENTRY_NOT_IMPLEMENTED, 0, p, __LINE__);
-		assert_int_equal(f->cpu.vmx.launch, VMX_LAUNCH_CLEAR);
-		/* VMRESUME still fails: the launch state did not change */
-		EXPECT_VALID(vmresume(f, p), VMXERR_VMRESUME_NONLAUNCHED_VMCS);
+		EXPECT_OK(vmwrite(f, p, VMCS_GUEST_RIP, guest_rip));
+		phys_copy_in(&f->phys, guest_rip, cpuid, sizeof(cpuid));
+		if (p == API) {
+			assert_int_equal(vx_vmlaunch(c).outcome, VX_VMX_EXITED);
+		} else {
+			fx_code(f, (const u8[]){0x0f, 0x01, 0xc2}, 3); /* vmlaunch */
+			assert_int_equal(cpu_step(c), STEP_RETIRED);
+			assert_true(c->vmx.non_root && c->rip == guest_rip);
+			assert_int_equal(cpu_step(c), STEP_VMEXIT);
+		}
+		assert_true(exit_reason(f) == VMX_EXIT_CPUID);
+		assert_false(c->vmx.non_root);
+		assert_true(c->rip == 0x100000); /* HOST_RIP */
+		assert_int_equal(c->vmx.launch, VMX_LAUNCH_LAUNCHED);
+		/* VMLAUNCH now fails (launch state not clear) */
+		EXPECT_VALID(vmlaunch(f, p), VMXERR_VMLAUNCH_NONCLEAR_VMCS);
 		fx_free(f);
 	}
 }
@@ -1126,34 +1146,32 @@ static void test_inv_fault_order(void **state)
 
 /* ==== VMX non-root operation, reset, capability MSRs ==== */
 
-/* In VMX non-root operation every instruction (VMXON included) causes a VM exit; the exit
- * engine does not exist yet: the outcome says so and nothing changes. */
+/* The public interface is root-mode software's: called while the processor is in VMX non-root
+ * operation, every instruction reports that it would cause a VM exit and nothing changes.
+ * (The interpreter performs those exits: test_intercept, test_vmx_insns.) */
 static void test_nonroot_vmexit(void **state)
 {
 	(void)state;
-	for (enum path p = API; p <= INSN; p++) {
-		struct fx *f = setup();
-		enter_with_vmcs(f, p);
-		f->cpu.vmx.non_root = true;
-		u64 v = 0;
-		int x = VX_VMX_VMEXIT;
-		expect(vmxon(f, p, VMXON_REGION), x, 0, p, __LINE__);
-		expect(vmxoff(f, p), x, 0, p, __LINE__);
-		expect(vmclear(f, p, VMCS_A), x, 0, p, __LINE__);
-		expect(vmptrld(f, p, VMCS_A), x, 0, p, __LINE__);
-		expect(vmptrst(f, p, &v), x, 0, p, __LINE__);
-		expect(vmread(f, p, VMCS_GUEST_RIP, &v), x, 0, p, __LINE__);
-		expect(vmwrite(f, p, VMCS_GUEST_RIP, 1), x, 0, p, __LINE__);
-		expect(vmlaunch(f, p), x, 0, p, __LINE__);
-		expect(vmresume(f, p), x, 0, p, __LINE__);
-		expect(invept(f, p, 2, 0, 0), x, 0, p, __LINE__);
-		expect(invvpid(f, p, 2, 0, 0), x, 0, p, __LINE__);
-		expect(vmcall(f, p), x, 0, p, __LINE__);
-		if (p == INSN)
-			expect(RUN(f, 0x0f, 0x01, 0xd4), x, 0, p, __LINE__);
-		assert_true(f->cpu.vmx.in_vmx && f->cpu.vmx.current_vmcs == VMCS_A);
-		fx_free(f);
-	}
+	enum path p = API;
+	struct fx *f = setup();
+	enter_with_vmcs(f, p);
+	f->cpu.vmx.non_root = true;
+	u64 v = 0;
+	int x = VX_VMX_VMEXIT;
+	expect(vmxon(f, p, VMXON_REGION), x, 0, p, __LINE__);
+	expect(vmxoff(f, p), x, 0, p, __LINE__);
+	expect(vmclear(f, p, VMCS_A), x, 0, p, __LINE__);
+	expect(vmptrld(f, p, VMCS_A), x, 0, p, __LINE__);
+	expect(vmptrst(f, p, &v), x, 0, p, __LINE__);
+	expect(vmread(f, p, VMCS_GUEST_RIP, &v), x, 0, p, __LINE__);
+	expect(vmwrite(f, p, VMCS_GUEST_RIP, 1), x, 0, p, __LINE__);
+	expect(vmlaunch(f, p), x, 0, p, __LINE__);
+	expect(vmresume(f, p), x, 0, p, __LINE__);
+	expect(invept(f, p, 2, 0, 0), x, 0, p, __LINE__);
+	expect(invvpid(f, p, 2, 0, 0), x, 0, p, __LINE__);
+	expect(vmcall(f, p), x, 0, p, __LINE__);
+	assert_true(f->cpu.vmx.in_vmx && f->cpu.vmx.current_vmcs == VMCS_A);
+	fx_free(f);
 }
 
 /* The public interface reports exceptions without delivering them: the processor's pending
