@@ -19,9 +19,12 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "hv/hv.h"
 #include "lib/out.h"
 #include "lib/trace.h"
 #include "lib/trace_stats.h"
+#include "vm/boot.h"
+#include "vm/loader.h"
 #include "vm/machine.h"
 #include "vx/boot.h"
 
@@ -42,8 +45,9 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: vmxsgx run --bare [options] GUEST.elf\n"
-	      "  --bare               run on the processor alone (no VMX hypervisor)\n"
+	fputs("usage: vmxsgx run [--bare] [options] GUEST.elf\n"
+	      "  --bare               run on the processor alone (default: under the L0 VMX\n"
+	      "                       hypervisor, the guest in VMX non-root operation)\n"
 	      "  --max-insns N        stop after N retired instructions (status 124)\n"
 	      "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
 	      "                       interrupts and the timer ('-': stdout, console to stderr)\n"
@@ -285,8 +289,6 @@ static int parse(struct run_opts *o, int argc, char **argv)
 		if (st)
 			return st;
 	}
-	if (!o->bare)
-		return not_yet("VMX mode (run without --bare: the hypervisor has not landed)");
 	if (!o->elf)
 		return usage_error("%s", "missing GUEST.elf");
 	return -1;
@@ -341,12 +343,65 @@ static void print_stats(const struct run_opts *o, const struct vx_trace_stats *s
 		      stderr);
 }
 
+/* hv_config.load: the machine's ELF loader and boot-state builder (src/vm) for the L0
+ * hypervisor, which may not include src/vm itself (DESIGN.md section 1). */
+static bool hv_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram, struct vx_cpu *cpu,
+		    const void *elf, size_t len, char *err, size_t errlen)
+{
+	(void)ctx;
+	struct vm_image img;
+	if (!vm_elf_load(ram, elf, len, &img, err, errlen))
+		return false;
+	struct vm_boot_params bp = {
+	    .entry = img.entry,
+	    .image_end = img.hi,
+	    .mmio_test_base = VX_MMIO_TEST_BASE,
+	    .console_port = VX_PORT_CONSOLE,
+	    .exit_port = VX_PORT_EXIT,
+	    .timer_port = VX_PORT_TIMER,
+	    .cmdline = cfg->guest_args,
+	};
+	return vm_boot_setup(ram, cpu, &bp, err, errlen);
+}
+
+/* Without --bare: the guest runs as L1 under the L0 hypervisor (src/hv). */
+static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, const void *elf,
+		  size_t len)
+{
+	struct hv_config cfg = {
+	    .ram_size = o->mem,
+	    .profile = o->cpu,
+	    .max_insns = o->max_insns,
+	    .guest_args = o->guest_args,
+	    .console = tf == stdout ? stderr : stdout,
+	    .trace = trace,
+	    .diag = stderr,
+	    .load = hv_load,
+	};
+	struct hv_result res;
+	int st = hv_run_elf(&cfg, elf, len, &res);
+	if (res.why == HV_STOP_CONFIG)
+		fprintf(stderr, "vmxsgx run: %s\n", res.msg);
+	else if (res.why == HV_STOP_LOAD)
+		fprintf(stderr, "vmxsgx run: %s: %s\n", o->elf, res.msg);
+	else if (res.msg[0])
+		fprintf(stderr, "vmxsgx run: %s: %s (status %d)\n", o->elf, res.msg, st);
+	if (trace->stats)
+		print_stats(o, trace->stats);
+	return st;
+}
+
 static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 {
 	size_t len;
 	void *elf = read_file(o->elf, &len);
 	if (!elf)
 		return 1;
+	if (!o->bare) {
+		int st = run_hv(o, trace, tf, elf, len);
+		free(elf);
+		return st;
+	}
 	struct vm_config cfg = {
 	    .ram_size = o->mem,
 	    .profile = o->cpu,

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CPUID (exit reason 10; CPUID exits unconditionally in VMX non-root operation, SDM Vol. 3C
+ * 25.1.2 "Instructions That Cause VM Exits Unconditionally").  L0 answers with the processor's
+ * CPUID filtered by what the VM exposes, writes EAX, EBX, ECX, EDX (zero-extended into the
+ * 64-bit registers) and skips the instruction.
+ *
+ * The processor's CPUID: include/vx offers no call for it, so L0 asks a second logical
+ * processor with the same profile, "the CPUID oracle", in a small memory of its own, to execute
+ * the instruction (0F A2) in 64-bit mode at CPL 0.  Before each query the oracle gets the
+ * guest's CR4.OSXSAVE and XCR0, the state the instruction's output depends on (CPUID.1:ECX[27]
+ * mirrors CR4.OSXSAVE; CPUID.(0DH,0):EBX is the XSAVE size for XCR0), so the answer is what
+ * the guest would have read natively.  (A vx_cpu_cpuid() in include/vx/cpu.h would replace the
+ * oracle; the oracle must not share host memory: a processor registers itself for
+ * code-page writes of its memory.)
+ *
+ * The VM's filter (KVM: the CPUID table userspace sets, kvm_set_cpu_caps):
+ *   hide_vmx      CPUID.1:ECX[5] VMX = 0
+ *   hide_rdrand   CPUID.1:ECX[30] RDRAND = 0 (and RDRAND exits to #UD, ctls.c)
+ *   hide_rdseed   CPUID.(7,0):EBX[18] RDSEED = 0 (and RDSEED exits to #UD)
+ *   sgx off       CPUID.(7,0):EBX[2] SGX = 0, ECX[30] SGX_LC = 0, leaf 12H all zeros (Vol. 3D
+ *                 37.7.2 "Intel SGX Resource Enumeration Leaves": no sub-leaf is valid)
+ *   sgx1          CPUID.(12H,0):EAX[1] SGX2 = 0; sgx_lc off: SGX_LC = 0
+ */
+#include "arch/vmx.h"
+#include "hv/vcpu.h"
+
+#define CR4_OSXSAVE BIT(18)
+
+bool hv_oracle_create(struct hv_vcpu *v)
+{
+	v->o_phys = vx_phys_create(HV_HOST_ENV_SIZE);
+	v->oracle = v->o_phys ? vx_cpu_create(v->o_phys, v->cfg.profile) : NULL;
+	if (!v->oracle)
+		return false;
+	hv_host_env_build(v->o_phys, 0);
+	hv_host_env_load(v->oracle, 0, 0);
+	return true;
+}
+
+void hv_oracle_destroy(struct hv_vcpu *v)
+{
+	vx_cpu_destroy(v->oracle);
+	vx_phys_destroy(v->o_phys);
+	v->oracle = NULL;
+	v->o_phys = NULL;
+}
+
+void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
+{
+	struct vx_cpu *o = v->oracle;
+	u64 stub = HV_ENV_CODE + HV_ENV_CPUID_STUB;
+	r[0] = r[1] = r[2] = r[3] = 0;
+	if (v->cpu) {
+		u64 cr4 = vx_cpu_get_reg(o, VX_CR4) & ~CR4_OSXSAVE;
+		vx_cpu_set_reg(o, VX_CR4, cr4 | (hv_vmread(v, VMCS_GUEST_CR4) & CR4_OSXSAVE));
+		vx_cpu_set_reg(o, VX_XCR0, vx_cpu_get_reg(v->cpu, VX_XCR0));
+	}
+	vx_cpu_set_reg(o, VX_RAX, leaf);
+	vx_cpu_set_reg(o, VX_RCX, subleaf);
+	vx_cpu_set_reg(o, VX_RIP, stub);
+	vx_cpu_run(o, 1);
+	if (vx_cpu_get_reg(o, VX_RIP) != stub + 2)
+		return; /* the oracle did not execute it: leave zeros (never with a valid profile)
+			 */
+	r[0] = (u32)vx_cpu_get_reg(o, VX_RAX);
+	r[1] = (u32)vx_cpu_get_reg(o, VX_RBX);
+	r[2] = (u32)vx_cpu_get_reg(o, VX_RCX);
+	r[3] = (u32)vx_cpu_get_reg(o, VX_RDX);
+}
+
+enum { EAX, EBX, ECX, EDX };
+
+void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4])
+{
+	switch (leaf) {
+	case 1:
+		if (cfg->hide_vmx)
+			r[ECX] &= ~(u32)BIT(5);
+		if (cfg->hide_rdrand)
+			r[ECX] &= ~(u32)BIT(30);
+		break;
+	case 7:
+		if (subleaf != 0)
+			break;
+		if (cfg->hide_rdseed)
+			r[EBX] &= ~(u32)BIT(18);
+		if (cfg->sgx == VX_SGX_OFF)
+			r[EBX] &= ~(u32)BIT(2);
+		if (cfg->sgx == VX_SGX_OFF || !cfg->sgx_lc)
+			r[ECX] &= ~(u32)BIT(30);
+		break;
+	case 0x12:
+		if (cfg->sgx == VX_SGX_OFF)
+			r[EAX] = r[EBX] = r[ECX] = r[EDX] = 0;
+		else if (cfg->sgx == VX_SGX1 && subleaf == 0)
+			r[EAX] &= ~(u32)BIT(1);
+		break;
+	default: break;
+	}
+}
+
+/* The leaf the processor answers for an input EAX (CPUID page: an input above the maximum
+ * basic or extended leaf returns the highest basic leaf), so that the filter applies to it. */
+static u32 effective_leaf(struct hv_vcpu *v, u32 leaf)
+{
+	u32 r[4];
+	hv_cpuid_raw(v, 0, 0, r);
+	u32 max_basic = r[EAX];
+	hv_cpuid_raw(v, 0x80000000u, 0, r);
+	u32 max_ext = r[EAX];
+	if (leaf >= 0x80000000u && max_ext >= 0x80000000u && leaf <= max_ext)
+		return leaf;
+	return leaf <= max_basic ? leaf : max_basic;
+}
+
+enum hv_ret hv_exit_cpuid(struct hv_vcpu *v)
+{
+	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4];
+	hv_cpuid_raw(v, leaf, subleaf, r);
+	hv_cpuid_filter(&v->cfg, effective_leaf(v, leaf), subleaf, r);
+	hv_set_gpr(v, VX_RAX, r[EAX]);
+	hv_set_gpr(v, VX_RBX, r[EBX]);
+	hv_set_gpr(v, VX_RCX, r[ECX]);
+	hv_set_gpr(v, VX_RDX, r[EDX]);
+	hv_skip_insn(v);
+	return HV_RESUME;
+}
