@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs one guest for ctest:
 #   run.sh VMXSGX GUEST.elf EXPECTED_STATUS [--grep PATTERN]... [--check PROGRAM] -- [run options]
-# Passes when `vmxsgx run --bare` exits with EXPECTED_STATUS, every PATTERN (grep -E) matches
-# a line of the guest's console output, and PROGRAM (if given) accepts that output on stdin.
+# Passes when `vmxsgx run --bare` (or, with VX_RUN_MODE=hv, `vmxsgx run` under the L0
+# hypervisor) exits with EXPECTED_STATUS, every PATTERN (grep -E) matches a line of the
+# guest's console output, and PROGRAM (if given) accepts that output on stdin.
 set -u
 vx=$1 elf=$2 expect=$3
 shift 3
@@ -20,7 +21,10 @@ done
 name=$(basename "$elf")
 out=$(mktemp) || exit 1
 trap 'rm -f "$out"' EXIT
-"$vx" run --bare "$@" "$elf" >"$out"
+mode=--bare
+[ "${VX_RUN_MODE:-bare}" = hv ] && mode=
+# shellcheck disable=SC2086
+"$vx" run $mode "$@" "$elf" >"$out"
 st=$?
 cat "$out"
 if [ "$st" != "$expect" ]; then
