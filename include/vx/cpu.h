@@ -166,6 +166,10 @@ struct vx_io {
 };
 typedef void vx_io_fn(void *ctx, struct vx_cpu *c, struct vx_io *io);
 void vx_cpu_set_io_hook(struct vx_cpu *c, vx_io_fn *fn, void *ctx);
+/* Records the processor emits itself (a failed VM-entry check: rule and SDM section title)
+ * go to `t` (src/lib/trace.h); NULL turns them off. */
+struct vx_trace;
+void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t);
 
 /* Events worth a trace record, reported as they happen. */
 enum vx_event_kind {

@@ -242,6 +242,7 @@ struct vx_cpu {
 	void *decoder;       /* ZydisDecoder */
 	void *host;          /* the owner's context for callbacks (machine / hypervisor) */
 	const struct cpu_hooks *hooks;
+	struct vx_trace *trace; /* records the processor emits itself (vmentry_fail); NULL off */
 };
 
 /* Callbacks from the processor to whoever owns it (the machine in bare mode). */

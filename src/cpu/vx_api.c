@@ -385,6 +385,11 @@ void vx_cpu_set_event_hook(struct vx_cpu *c, vx_event_fn *fn, void *ctx)
 	api_of(c)->ev_ctx = ctx;
 }
 
+void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t)
+{
+	c->trace = t;
+}
+
 void vx_cpu_request_stop(struct vx_cpu *c)
 {
 	c->stop = true;

@@ -424,6 +424,7 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 	}
 	v->feature_control = hv_guest_feature_control(&v->cfg, vx_cpu_features(v->cpu));
 	v->trace = cfg->trace;
+	vx_cpu_set_trace(v->cpu, cfg->trace); /* failed VM-entry checks: rule and SDM title */
 	if (v->trace)
 		trace_set_clock(v->trace, trace_clock, v);
 	return v;

@@ -19,6 +19,7 @@
  * VMREAD/VMWRITE with VMCS shadowing and VMFUNC, does what the controls say); that engine
  * does not exist yet: vmx_insn_begin() reports VMX_OUT_VMEXIT at that point.
  */
+#include "lib/trace.h"
 #include "vmx/vmx_insn.h"
 #include "vmx/vmexit.h"
 
@@ -678,6 +679,10 @@ struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 	struct vmentry_result er = {0};
 	struct vmentry_env env = {.phys = c->phys, .vmcs_ptr = x->current_vmcs};
 	enum vmentry_outcome e = vmentry_check(&x->vmcs, cpu_profile_of(c), &env, &er);
+	/* DESIGN.md 2: each failing VM-entry check is recorded with its condition and the SDM
+	 * section title. */
+	if (e != VMENTRY_OK)
+		trace_vmentry_fail(c->trace, 0, TRACE_L1, er.rule, er.sdm);
 	if (e == VMENTRY_FAIL_CONTROLS)
 		return fail_valid(c, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 	if (e == VMENTRY_FAIL_HOST)

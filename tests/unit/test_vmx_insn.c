@@ -17,6 +17,7 @@
 #include "cpu/decode.h"
 #include "cpu/profile.h"
 #include "cpu_fixture.h"
+#include "lib/trace.h"
 #include "vmx/vmx_insn.h"
 #include "vx/vmx.h"
 
@@ -972,6 +973,33 @@ static void test_vmlaunch_entry_checks(void **state)
 	}
 }
 
+/* DESIGN.md 2: a failing VM-entry check is recorded in the trace with its condition and the
+ * SDM section title (here: a control-field check, 26.2.1). */
+static void test_vmentry_fail_traced(void **state)
+{
+	(void)state;
+	struct fx *f = setup();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	assert_non_null(mf);
+	struct vx_trace t;
+	trace_init(&t);
+	trace_open(&t, mf, TRACE_FMT_JSONL);
+	f->cpu.trace = &t;
+	enum path p = API;
+	enter_with_vmcs(f, p);
+	EXPECT_VALID(vmlaunch(f, p), VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+	trace_close(&t);
+	fclose(mf);
+	assert_non_null(strstr(buf, "\"ev\":\"vmentry_fail\""));
+	assert_non_null(strstr(buf, "\"rule\":\""));
+	assert_non_null(strstr(buf, "\"sdm\":\"26.2.1"));
+	free(buf);
+	f->cpu.trace = NULL;
+	fx_free(f);
+}
+
 /* ==== VMXOFF, VMCALL ==== */
 
 /* VMCALL page: in VMX root operation without dual-monitor treatment, VMfail(VMCALL executed
@@ -1259,6 +1287,7 @@ int main(void)
 	    cmocka_unit_test(test_inv_ud_without_feature),
 	    cmocka_unit_test(test_inv_fault_order),
 	    cmocka_unit_test(test_nonroot_vmexit),
+	    cmocka_unit_test(test_vmentry_fail_traced),
 	    cmocka_unit_test(test_api_keeps_event),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_read_cap),
