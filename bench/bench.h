@@ -29,6 +29,13 @@ bench_fn bench_exit_reason_summary;
 bench_fn bench_dump_vmcs_parse;
 bench_fn bench_cpu_loop;
 bench_fn bench_guest_sha256;
+/* Guests under L0 (bench_hv.c): whole-run wall time / VM exits, and exits per second. */
+bench_fn bench_hv_cpuid_roundtrip;
+bench_fn bench_hv_cpuid_exit_rate;
+bench_fn bench_hv_ept_roundtrip;
+bench_fn bench_hv_ept_exit_rate;
+bench_fn bench_hv_eptviol_roundtrip;
+bench_fn bench_hv_eptviol_exit_rate;
 
 /* Runs every benchmark and prints "name value unit" lines, or one JSON object per line. */
 int vx_bench_run_all(FILE *f, bool json);

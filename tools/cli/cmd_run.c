@@ -23,8 +23,7 @@
 #include "lib/out.h"
 #include "lib/trace.h"
 #include "lib/trace_stats.h"
-#include "vm/boot.h"
-#include "vm/loader.h"
+#include "vm/hv_load.h"
 #include "vm/machine.h"
 #include "vx/boot.h"
 
@@ -343,27 +342,6 @@ static void print_stats(const struct run_opts *o, const struct vx_trace_stats *s
 		      stderr);
 }
 
-/* hv_config.load: the machine's ELF loader and boot-state builder (src/vm) for the L0
- * hypervisor, which may not include src/vm itself (DESIGN.md section 1). */
-static bool hv_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram, struct vx_cpu *cpu,
-		    const void *elf, size_t len, char *err, size_t errlen)
-{
-	(void)ctx;
-	struct vm_image img;
-	if (!vm_elf_load(ram, elf, len, &img, err, errlen))
-		return false;
-	struct vm_boot_params bp = {
-	    .entry = img.entry,
-	    .image_end = img.hi,
-	    .mmio_test_base = VX_MMIO_TEST_BASE,
-	    .console_port = VX_PORT_CONSOLE,
-	    .exit_port = VX_PORT_EXIT,
-	    .timer_port = VX_PORT_TIMER,
-	    .cmdline = cfg->guest_args,
-	};
-	return vm_boot_setup(ram, cpu, &bp, err, errlen);
-}
-
 /* Without --bare: the guest runs as L1 under the L0 hypervisor (src/hv). */
 static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, const void *elf,
 		  size_t len)
@@ -376,7 +354,7 @@ static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, co
 	    .console = tf == stdout ? stderr : stdout,
 	    .trace = trace,
 	    .diag = stderr,
-	    .load = hv_load,
+	    .load = vm_hv_load, /* src/hv may not include src/vm (DESIGN.md section 1) */
 	};
 	struct hv_result res;
 	int st = hv_run_elf(&cfg, elf, len, &res);

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM-exit round trips under the L0 hypervisor (hv_run_elf): a guest in VMX non-root operation
+ * loops on an exiting instruction and L0 handles every exit.
+ *
+ *   cpuid_loop: CPUID, which exits unconditionally (SDM Vol. 3C 25.1.2 "Instructions That
+ *     Cause VM Exits Unconditionally"); L0 answers from its filtered CPUID table.
+ *   ept_loop: a 32-bit read of the MMIO test device, whose EPT entry has a reserved memory
+ *     type, so every read is an EPT misconfiguration (28.2.3.1 "EPT Misconfigurations")
+ *     that L0 decodes and emulates; with "hole", a read of the page after the device, not
+ *     present in L0's EPT, so every read is an EPT violation (28.2.3.2 "EPT Violations")
+ *     that L0 emulates as "no device answers".
+ *
+ * The figures divide the wall time of the whole run (vCPU creation, ELF load, the guest's own
+ * loop instructions, every VM entry and exit, L0's handling, teardown) by the VM exits L0
+ * handled: nothing is subtracted, so "ns/exit" is an upper bound of one round trip.  Each
+ * guest runs once per process; its exit-rate and time-per-exit figures come from that run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bench/bench.h"
+#include "hv/hv.h"
+#include "vm/hv_load.h"
+
+#define HV_BENCH_EXITS "1000000" /* loop iterations (the guests' --guest-args) */
+
+struct hv_measure {
+	bool done, ok;
+	double seconds;
+	u64 exits;
+};
+
+static void *read_elf(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	void *b = NULL;
+	long n = -1;
+	if (fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (n > 0 && fseek(f, 0, SEEK_SET) == 0)
+		b = malloc((size_t)n);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = b ? (size_t)n : 0;
+	return b;
+}
+
+/* Runs guests/<name>.elf under L0 once with --guest-args args; m->ok when it exited with
+ * status 0. */
+static void measure(const char *name, const char *args, struct hv_measure *m)
+{
+	char path[512];
+	size_t len;
+	m->done = true;
+	snprintf(path, sizeof(path), "%s/guests/%s.elf", VX_BINARY_DIR, name);
+	void *elf = read_elf(path, &len);
+	if (!elf) {
+		fprintf(stderr, "bench: %s: cannot read (build the guests first)\n", path);
+		return;
+	}
+	struct hv_config cfg = {.guest_args = args, .load = vm_hv_load};
+	struct hv_result res;
+	double t0 = bench_now();
+	int st = hv_run_elf(&cfg, elf, len, &res);
+	m->seconds = bench_now() - t0;
+	free(elf);
+	m->exits = res.exits;
+	m->ok = st == 0 && res.why == HV_STOP_EXIT && res.exits > 0;
+	if (!m->ok)
+		fprintf(stderr, "bench: %s under L0: status %d %s\n", name, st, res.msg);
+}
+
+static void report_rate(struct bench_result *r, const struct hv_measure *m)
+{
+	r->unit = "Mexits/s";
+	if (!m->ok)
+		return;
+	r->iterations = m->exits;
+	r->value = (double)m->exits / m->seconds / 1e6;
+}
+
+static void report_per_exit(struct bench_result *r, const struct hv_measure *m)
+{
+	r->unit = "ns/exit";
+	if (!m->ok)
+		return;
+	r->iterations = m->exits;
+	r->value = m->seconds * 1e9 / (double)m->exits;
+}
+
+static struct hv_measure cpuid_run, misconfig_run, violation_run;
+
+static const struct hv_measure *cpuid_measure(void)
+{
+	if (!cpuid_run.done)
+		measure("cpuid_loop", HV_BENCH_EXITS, &cpuid_run);
+	return &cpuid_run;
+}
+
+static const struct hv_measure *misconfig_measure(void)
+{
+	if (!misconfig_run.done)
+		measure("ept_loop", HV_BENCH_EXITS, &misconfig_run);
+	return &misconfig_run;
+}
+
+static const struct hv_measure *violation_measure(void)
+{
+	if (!violation_run.done)
+		measure("ept_loop", HV_BENCH_EXITS " hole", &violation_run);
+	return &violation_run;
+}
+
+/* Time per CPUID exit round trip: whole run / exits (target: under 150 ns). */
+void bench_hv_cpuid_roundtrip(struct bench_result *r)
+{
+	r->name = "hv_cpuid_run_time_per_exit";
+	report_per_exit(r, cpuid_measure());
+}
+
+void bench_hv_cpuid_exit_rate(struct bench_result *r)
+{
+	r->name = "hv_cpuid_exit_rate";
+	report_rate(r, cpuid_measure());
+}
+
+/* Time per MMIO read round trip (EPT misconfiguration, decode, emulation): run / exits. */
+void bench_hv_ept_roundtrip(struct bench_result *r)
+{
+	r->name = "hv_eptmisc_run_time_per_exit";
+	report_per_exit(r, misconfig_measure());
+}
+
+void bench_hv_ept_exit_rate(struct bench_result *r)
+{
+	r->name = "hv_eptmisc_exit_rate";
+	report_rate(r, misconfig_measure());
+}
+
+/* The same with an EPT violation (a read of guest-physical memory L0 does not map). */
+void bench_hv_eptviol_roundtrip(struct bench_result *r)
+{
+	r->name = "hv_eptviol_run_time_per_exit";
+	report_per_exit(r, violation_measure());
+}
+
+void bench_hv_eptviol_exit_rate(struct bench_result *r)
+{
+	r->name = "hv_eptviol_exit_rate";
+	report_rate(r, violation_measure());
+}
