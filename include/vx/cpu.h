@@ -170,6 +170,12 @@ void vx_cpu_set_io_hook(struct vx_cpu *c, vx_io_fn *fn, void *ctx);
  * go to `t` (src/lib/trace.h); NULL turns them off. */
 struct vx_trace;
 void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t);
+/* What CPUID (leaf, subleaf) returns on this processor when its CR4 and XCR0 are cr4/xcr0 (a
+ * hypervisor answering a guest's CPUID exit passes the guest's values); *eff_leaf (if not
+ * NULL) receives the leaf actually answered (an input above the maximum returns the highest
+ * basic leaf). */
+void vx_cpu_cpuid(const struct vx_cpu *c, u32 leaf, u32 subleaf, u64 cr4, u64 xcr0, u32 r[4],
+		  u32 *eff_leaf);
 
 /* Events worth a trace record, reported as they happen. */
 enum vx_event_kind {

@@ -81,18 +81,25 @@ static u32 xsave_size_enabled(const struct cpu_profile *p, u64 xcr0)
 
 void cpuid_exec(const struct vx_cpu *c, u32 leaf, u32 subleaf, u32 r[4])
 {
-	const struct cpu_profile *p = cpu_profile_of(c);
+	cpuid_query(cpu_profile_of(c), c->cr4, c->xcr0, leaf, subleaf, r, NULL);
+}
+
+void cpuid_query(const struct cpu_profile *p, u64 cr4, u64 xcr0, u32 leaf, u32 subleaf, u32 r[4],
+		 u32 *eff_leaf)
+{
 	u32 eff = effective_leaf(p, leaf);
+	if (eff_leaf)
+		*eff_leaf = eff;
 	cpuid_lookup(p, leaf, subleaf, r);
 	/* Table 3-8, leaf 01H ECX bit 27 OSXSAVE: "A value of 1 indicates that the OS has set
 	 * CR4.OSXSAVE[bit 18] to enable XSETBV/XGETBV instructions". */
 	if (eff == 1) {
 		r[CPUID_ECX] &= ~CPUID_BIT(OSXSAVE);
-		if (c->cr4 & CR4_OSXSAVE)
+		if (cr4 & CR4_OSXSAVE)
 			r[CPUID_ECX] |= CPUID_BIT(OSXSAVE);
 	}
 	if (eff == 0xd && subleaf == 0 && p->has_xsave)
-		r[CPUID_EBX] = xsave_size_enabled(p, c->xcr0);
+		r[CPUID_EBX] = xsave_size_enabled(p, xcr0);
 }
 
 u32 cpuid_field_get(const struct cpu_profile *p, enum cpuid_field f)

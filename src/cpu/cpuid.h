@@ -57,6 +57,10 @@ void cpuid_lookup(const struct cpu_profile *p, u32 leaf, u32 subleaf, u32 r[4]);
 /* CPUID as executed by c: the lookup plus the bits that mirror processor state (leaf 01H
  * ECX[27] OSXSAVE = CR4.OSXSAVE; leaf 0DH sub-leaf 0 EBX = XSAVE size of the enabled XCR0). */
 void cpuid_exec(const struct vx_cpu *c, u32 leaf, u32 subleaf, u32 r[4]);
+/* CPUID of profile p for a processor whose CR4 and XCR0 are cr4/xcr0 (the bits that mirror
+ * state: OSXSAVE, the XSAVE size); *eff_leaf (if not NULL) receives the leaf answered. */
+void cpuid_query(const struct cpu_profile *p, u64 cr4, u64 xcr0, u32 leaf, u32 subleaf, u32 r[4],
+		 u32 *eff_leaf);
 /* The value of a named field in the profile's table (no dynamic bits). */
 u32 cpuid_field_get(const struct cpu_profile *p, enum cpuid_field f);
 

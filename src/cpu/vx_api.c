@@ -15,6 +15,7 @@
 #include "arch/msr.h"
 #include "arch/vmx.h"
 #include "cpu/cpu_api.h"
+#include "cpu/cpuid.h"
 #include "cpu/fault.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
@@ -383,6 +384,12 @@ void vx_cpu_set_event_hook(struct vx_cpu *c, vx_event_fn *fn, void *ctx)
 {
 	api_of(c)->ev = fn;
 	api_of(c)->ev_ctx = ctx;
+}
+
+void vx_cpu_cpuid(const struct vx_cpu *c, u32 leaf, u32 subleaf, u64 cr4, u64 xcr0, u32 r[4],
+		  u32 *eff_leaf)
+{
+	cpuid_query(cpu_profile_of(c), cr4, xcr0, leaf, subleaf, r, eff_leaf);
 }
 
 void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t)

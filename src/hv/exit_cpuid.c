@@ -5,14 +5,11 @@
  * CPUID filtered by what the VM exposes, writes EAX, EBX, ECX, EDX (zero-extended into the
  * 64-bit registers) and skips the instruction.
  *
- * The processor's CPUID: include/vx offers no call for it, so L0 asks a second logical
- * processor with the same profile, "the CPUID oracle", in a small memory of its own, to execute
- * the instruction (0F A2) in 64-bit mode at CPL 0.  Before each query the oracle gets the
- * guest's CR4.OSXSAVE and XCR0, the state the instruction's output depends on (CPUID.1:ECX[27]
- * mirrors CR4.OSXSAVE; CPUID.(0DH,0):EBX is the XSAVE size for XCR0), so the answer is what
- * the guest would have read natively.  (A vx_cpu_cpuid() in include/vx/cpu.h would replace the
- * oracle; the oracle must not share host memory: a processor registers itself for
- * code-page writes of its memory.)
+ * The processor's CPUID comes from vx_cpu_cpuid() with the guest's CR4 and XCR0, the state the
+ * instruction's output depends on (CPUID.1:ECX[27] mirrors CR4.OSXSAVE; CPUID.(0DH,0):EBX is
+ * the XSAVE size for XCR0), so the answer is what the guest would have read natively.  A second
+ * processor with the same profile, "the oracle", in a small memory of its own, still answers
+ * the capability MSRs at vCPU creation (vcpu.c).
  *
  * The VM's filter (KVM: the CPUID table userspace sets, kvm_set_cpu_caps):
  *   hide_vmx      CPUID.1:ECX[5] VMX = 0
@@ -24,8 +21,6 @@
  */
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
-
-#define CR4_OSXSAVE BIT(18)
 
 bool hv_oracle_create(struct hv_vcpu *v)
 {
@@ -46,27 +41,21 @@ void hv_oracle_destroy(struct hv_vcpu *v)
 	v->o_phys = NULL;
 }
 
+/* The processor's answer for the guest's state (its CR4.OSXSAVE and XCR0 are what the output
+ * mirrors); *eff receives the leaf answered. */
+static void cpuid_for_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4], u32 *eff)
+{
+	if (!v->cpu) { /* while the vCPU is being planned: the oracle, power-up CR4/XCR0 */
+		vx_cpu_cpuid(v->oracle, leaf, subleaf, 0, 1, r, eff);
+		return;
+	}
+	u64 cr4 = hv_vmread(v, VMCS_GUEST_CR4), xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0);
+	vx_cpu_cpuid(v->cpu, leaf, subleaf, cr4, xcr0, r, eff);
+}
+
 void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
-	struct vx_cpu *o = v->oracle;
-	u64 stub = HV_ENV_CODE + HV_ENV_CPUID_STUB;
-	r[0] = r[1] = r[2] = r[3] = 0;
-	if (v->cpu) {
-		u64 cr4 = vx_cpu_get_reg(o, VX_CR4) & ~CR4_OSXSAVE;
-		vx_cpu_set_reg(o, VX_CR4, cr4 | (hv_vmread(v, VMCS_GUEST_CR4) & CR4_OSXSAVE));
-		vx_cpu_set_reg(o, VX_XCR0, vx_cpu_get_reg(v->cpu, VX_XCR0));
-	}
-	vx_cpu_set_reg(o, VX_RAX, leaf);
-	vx_cpu_set_reg(o, VX_RCX, subleaf);
-	vx_cpu_set_reg(o, VX_RIP, stub);
-	vx_cpu_run(o, 1);
-	if (vx_cpu_get_reg(o, VX_RIP) != stub + 2)
-		return; /* the oracle did not execute it: leave zeros (never with a valid profile)
-			 */
-	r[0] = (u32)vx_cpu_get_reg(o, VX_RAX);
-	r[1] = (u32)vx_cpu_get_reg(o, VX_RBX);
-	r[2] = (u32)vx_cpu_get_reg(o, VX_RCX);
-	r[3] = (u32)vx_cpu_get_reg(o, VX_RDX);
+	cpuid_for_guest(v, leaf, subleaf, r, NULL);
 }
 
 enum { EAX, EBX, ECX, EDX };
@@ -100,25 +89,13 @@ void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4
 	}
 }
 
-/* The leaf the processor answers for an input EAX (CPUID page: an input above the maximum
- * basic or extended leaf returns the highest basic leaf), so that the filter applies to it. */
-static u32 effective_leaf(struct hv_vcpu *v, u32 leaf)
-{
-	u32 r[4];
-	hv_cpuid_raw(v, 0, 0, r);
-	u32 max_basic = r[EAX];
-	hv_cpuid_raw(v, 0x80000000u, 0, r);
-	u32 max_ext = r[EAX];
-	if (leaf >= 0x80000000u && max_ext >= 0x80000000u && leaf <= max_ext)
-		return leaf;
-	return leaf <= max_basic ? leaf : max_basic;
-}
-
 enum hv_ret hv_exit_cpuid(struct hv_vcpu *v)
 {
-	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4];
-	hv_cpuid_raw(v, leaf, subleaf, r);
-	hv_cpuid_filter(&v->cfg, effective_leaf(v, leaf), subleaf, r);
+	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4], eff;
+	/* The filter applies to the leaf the processor answers (CPUID page: an input above the
+	 * maximum basic or extended leaf returns the highest basic leaf). */
+	cpuid_for_guest(v, leaf, subleaf, r, &eff);
+	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
 	hv_set_gpr(v, VX_RAX, r[EAX]);
 	hv_set_gpr(v, VX_RBX, r[EBX]);
 	hv_set_gpr(v, VX_RCX, r[ECX]);
