@@ -200,8 +200,10 @@ struct vx_cpu {
 			s32 pending_intr; /* external interrupt vector waiting for IF=1, -1 none */
 			u8 shadow; /* VMX_INTR_BLOCKING_BY_STI / _MOV_SS bits, next boundary */
 			bool halted;
-			bool stop;   /* set by a hook: end the run loop after this instruction */
-			u8 attn_pad; /* always 0 */
+			bool stop; /* set by a hook: end the run loop after this instruction */
+			/* the shadow in effect for the instruction being executed (the STI / MOV SS
+			 * of the previous one): what a fault-like VM exit saves (27.3.4) */
+			u8 blocking;
 		};
 		u64 attn;
 	};

@@ -224,6 +224,7 @@ static enum cpu_step step_non_root(struct vx_cpu *c)
 	c->vmxnr.mnemonic = 0;
 	if (!vmx_boundary_quiet(c) && vmx_boundary(c, &r))
 		return r;
+	c->blocking = c->shadow;
 	c->shadow = 0;
 	const struct insn *i = fetch(c, &r);
 	if (!i)
@@ -245,6 +246,7 @@ enum cpu_step cpu_step(struct vx_cpu *c)
 	}
 	if (c->halted)
 		return STEP_HALT;
+	c->blocking = c->shadow;
 	c->shadow = 0;
 	return exec_one(c);
 }

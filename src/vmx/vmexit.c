@@ -303,7 +303,10 @@ static void save_nonregister(struct vx_cpu *c, const struct vmexit_info *e, bool
 {
 	bool during = c->vmxnr.delivering;
 	SET(c, GUEST_ACTIVITY_STATE, during ? VMX_ACTIVITY_ACTIVE : vmx_activity(c));
-	u32 is = during ? 0 : c->shadow & (VMX_INTR_BLOCKING_BY_STI | VMX_INTR_BLOCKING_BY_MOV_SS);
+	/* An exit caused by an instruction (fault-like: it did not complete, 27.1) saves the
+	 * blocking that was in effect for it; an exit at a boundary, the shadow for the next. */
+	u8 sh = e->at_insn ? c->blocking : c->shadow;
+	u32 is = during ? 0 : sh & (VMX_INTR_BLOCKING_BY_STI | VMX_INTR_BLOCKING_BY_MOV_SS);
 	if (vmx_nmi_blocking_saved(c))
 		is |= VMX_INTR_BLOCKING_BY_NMI;
 	if (enclave)

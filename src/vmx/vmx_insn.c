@@ -639,7 +639,7 @@ struct vmx_result vmx_insn_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
  * 1): the shadow that MOV SS / POP SS leaves for the next instruction. */
 static bool mov_ss_blocking(const struct vx_cpu *c)
 {
-	return c->shadow & VMX_INTR_BLOCKING_BY_MOV_SS;
+	return (c->shadow | c->blocking) & VMX_INTR_BLOCKING_BY_MOV_SS;
 }
 
 /*
