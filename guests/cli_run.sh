@@ -23,6 +23,8 @@ expect() { # expect STATUS STDERR-PATTERN -- ARGS...
   fi
 }
 expect 0 "" -- "$hello"
+expect 2 "applies to runs under the L0" -- --bare --hide rdrand "$hello"
+expect 2 "unknown feature 'foo'" -- --hide foo "$hello"
 expect 2 "missing GUEST.elf" -- --bare
 expect 2 "unknown option '--bogus'" -- --bare --bogus "$hello"
 expect 2 "more than one guest" -- --bare "$hello" "$hello"

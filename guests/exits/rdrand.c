@@ -2,11 +2,10 @@
 /*
  * RDRAND and RDSEED.  L0 sets "RDRAND exiting" / "RDSEED exiting" (SDM Vol. 3C 24.6.2 Table
  * 24-7; exits 57 and 61, 25.1.3) only when the VM hides the feature, to inject #UD (KVM's
- * policy, src/hv/ctls.c).  `vmxsgx run` has no option to hide them yet (hv_config.hide_rdrand
- * is reachable from the unit tests only), so this guest checks the default VM: CPUID reports
- * both, they execute natively without a VM exit and return CF = 1 (RDRAND/RDSEED "Flags
- * Affected").  rdrand.expect keeps the assertions for the hidden case as comments until such
- * an option exists.  Labels rd_at_* mark the instructions.
+ * policy, src/hv/ctls.c).  Built twice: rdrand.elf checks the default VM (CPUID reports both,
+ * they execute natively without a VM exit and return CF = 1, RDRAND/RDSEED "Flags Affected");
+ * rdrand_hidden.elf (RD_HIDDEN, run with --hide rdrand,rdseed) checks that CPUID hides them
+ * and that each exits to L0, which injects #UD.  Labels rd_at_* mark the instructions.
  */
 #include "guest.h"
 
@@ -31,6 +30,32 @@ __asm__(".text\n"
 	"mov %ebx, %eax\nshl $32, %rax\nor %rcx, %rax\n"
 	"pop %rbx\nret\n");
 
+#ifdef RD_HIDDEN
+static u64 try_rdrand(void)
+{
+	u64 cf;
+	return rd_rand64(&cf);
+}
+
+static u64 try_rdseed(void)
+{
+	u64 cf;
+	return rd_seed32(&cf);
+}
+
+int main(struct vx_boot_info *bi)
+{
+	(void)bi;
+	idt_init();
+	u64 v;
+	report(!(rd_cpuid(1) & BIT(30)), "CPUID.1:ECX.RDRAND = 0 (hidden)");
+	report(!((rd_cpuid(7) >> 32) & BIT(18)), "CPUID.(7,0):EBX.RDSEED = 0 (hidden)");
+	report(probe_call(try_rdrand, &v) == 6, "RDRAND: #UD");
+	report(probe_call(try_rdrand, &v) == 6, "RDRAND again: #UD");
+	report(probe_call(try_rdseed, &v) == 6, "RDSEED: #UD");
+	return report_summary();
+}
+#else
 int main(struct vx_boot_info *bi)
 {
 	(void)bi;
@@ -43,3 +68,4 @@ int main(struct vx_boot_info *bi)
 	report(cf == 1 && s <= 0xffffffffull, "RDSEED r32: CF = 1, upper half clear");
 	return report_summary();
 }
+#endif

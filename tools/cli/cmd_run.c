@@ -31,6 +31,7 @@
 
 struct run_opts {
 	bool bare;
+	bool hide_rdrand, hide_rdseed; /* --hide: features the VM does not expose (L0 only) */
 	bool stats;
 	u64 max_insns;
 	u64 mem;
@@ -56,6 +57,7 @@ static void run_usage(FILE *f)
 	      "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
 	      "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
 	      "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
+	      "  --hide LIST          features the VM does not expose: rdrand,rdseed (under L0)\n"
 	      "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
 	      f);
 }
@@ -225,12 +227,29 @@ static int trace_option(struct run_opts *o, size_t n, const char *v)
 	return trace_mask_parse(v, &o->trace_mask) ? 0 : bad_events(v);
 }
 
+/* --hide LIST: CPU features the VM does not expose (rdrand, rdseed); L0 then hides them from
+ * CPUID and sets RDRAND/RDSEED exiting to answer the instructions with #UD. */
+static int hide_option(struct run_opts *o, const char *v)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *s = strtok(buf, ","); s; s = strtok(NULL, ",")) {
+		if (!strcmp(s, "rdrand"))
+			o->hide_rdrand = true;
+		else if (!strcmp(s, "rdseed"))
+			o->hide_rdseed = true;
+		else
+			return usage_error("--hide: unknown feature '%s' (rdrand, rdseed)", s);
+	}
+	return 0;
+}
+
 /* One option with a value of this issue; returns 0, or the exit status of an error. */
 static int value_option(struct run_opts *o, int argc, char **argv, int *k)
 {
-	static const char *const names[] = {"--max-insns",   "--trace",      "--mem",
-					    "--cpu",         "--guest-args", "--trace-format",
-					    "--trace-events"};
+	static const char *const names[] = {"--max-insns",    "--trace",      "--mem",
+					    "--cpu",          "--guest-args", "--trace-format",
+					    "--trace-events", "--hide"};
 	const char *a = argv[*k];
 	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 		if (!is_opt(a, names[n]))
@@ -253,6 +272,7 @@ static int value_option(struct run_opts *o, int argc, char **argv, int *k)
 			return 0;
 		case 3: o->cpu = v; return 0;
 		case 4: o->guest_args = v; return 0;
+		case 7: return hide_option(o, v);
 		default: return trace_option(o, n - 5, v);
 		}
 	}
@@ -290,6 +310,9 @@ static int parse(struct run_opts *o, int argc, char **argv)
 	}
 	if (!o->elf)
 		return usage_error("%s", "missing GUEST.elf");
+	if (o->bare && (o->hide_rdrand || o->hide_rdseed))
+		return usage_error("%s",
+				   "--hide applies to runs under the L0 hypervisor (no --bare)");
 	return -1;
 }
 
@@ -351,6 +374,8 @@ static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, co
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,
 	    .guest_args = o->guest_args,
+	    .hide_rdrand = o->hide_rdrand,
+	    .hide_rdseed = o->hide_rdseed,
 	    .console = tf == stdout ? stderr : stdout,
 	    .trace = trace,
 	    .diag = stderr,
