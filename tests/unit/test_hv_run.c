@@ -6,7 +6,7 @@
  * budget with the VMX-preemption timer and MTF, MMIO emulation on EPT misconfiguration and
  * violation, CPUID filtering, the exit hypercall, RDRAND hidden, string I/O, the MSR policy,
  * the interrupt timer with injection and interrupt-window exiting); then the project's guest
- * programs (build/guests/NAME.elf, when built) must give the status and console output of
+ * programs (build/guests/tests/NAME.elf, when built) must give the status and console output of
  * bare mode.
  */
 #include <setjmp.h>
@@ -359,7 +359,7 @@ static bool guest_dir(char *dir, size_t n)
 	if (k <= 0)
 		return false;
 	exe[k] = 0;
-	snprintf(dir, n, "%s/../guests", dirname(exe));
+	snprintf(dir, n, "%s/../guests/tests", dirname(exe));
 	return true;
 }
 
