@@ -156,6 +156,18 @@ void vx_cpu_request_stop(struct vx_cpu *c);
 void vx_cpu_queue_interrupt(struct vx_cpu *c, u8 vector);
 /* True when the processor is in the HLT state. */
 bool vx_cpu_halted(const struct vx_cpu *c);
+/*
+ * An INIT signal (SDM Vol. 3C 23.8, 25.2): in VMX non-root operation a VM exit (reason 3) at
+ * the next instruction boundary (held while the guest waits for a SIPI); in VMX root
+ * operation it is blocked and stays pending until the next VM entry, right after which it
+ * causes that exit.  Outside VMX operation the model has no INIT reset: nothing happens and
+ * false is returned (true: the INIT is pending).
+ */
+bool vx_cpu_send_init(struct vx_cpu *c);
+/* A start-up IPI: a VM exit (reason 4, exit qualification `vector`) at the next boundary when
+ * the processor is in VMX non-root operation in the wait-for-SIPI activity state; otherwise
+ * it is discarded and false is returned. */
+bool vx_cpu_send_sipi(struct vx_cpu *c, u8 vector);
 
 /* Port I/O: the hook serves IN (fills value) and OUT after the instruction's checks passed. */
 struct vx_io {

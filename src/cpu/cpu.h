@@ -228,6 +228,11 @@ struct vx_cpu {
 		bool cur_injected;  /* `cur` was injected by VM entry */
 		bool inj_enclave;   /* that VM entry had interruptibility bit 4 set */
 	} vmxnr;
+	/* INIT and SIPI signals (vmx_events.c): unlike vmxnr, kept across VM entries and exits */
+	struct vmx_signals {
+		u8 pending;     /* VMX_SIG_INIT / VMX_SIG_SIPI: waiting for a boundary */
+		u8 sipi_vector; /* the vector of the pending SIPI */
+	} vmxsig;
 	/* end of VMX non-root event state */
 
 	struct event event; /* the fault or interrupt being delivered */

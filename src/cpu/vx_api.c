@@ -21,6 +21,7 @@
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
 #include "cpu/profile.h"
+#include "vmx/vmx_events.h"
 
 /* A processor, its copy of the profile, and what its owner registered; vx_cpu.host points
  * back here. */
@@ -410,6 +411,16 @@ void vx_cpu_queue_interrupt(struct vx_cpu *c, u8 vector)
 bool vx_cpu_halted(const struct vx_cpu *c)
 {
 	return c->halted;
+}
+
+bool vx_cpu_send_init(struct vx_cpu *c)
+{
+	return vmx_raise_init(c);
+}
+
+bool vx_cpu_send_sipi(struct vx_cpu *c, u8 vector)
+{
+	return vmx_raise_sipi(c, vector);
 }
 
 /* cpu_hooks.event: every delivery attempt and the final shutdown, as public events. */

@@ -314,7 +314,10 @@ static void save_nonregister(struct vx_cpu *c, const struct vmexit_info *e, bool
 	SET(c, GUEST_INTERRUPTIBILITY_INFO, is);
 	bool db_exit = e->reason == VMX_EXIT_EXCEPTION_NMI &&
 		       (e->intr_info & VMX_INTR_INFO_VECTOR_MASK) == X86_VEC_DB;
-	bool keep = e->reason == VMX_EXIT_MONITOR_TRAP_FLAG ||
+	/* 27.3.4: "saved as clear for all VM exits except ... a VM exit caused by an INIT
+	 * signal ... MTF ... and VM exits that are not caused by debug exceptions and that occur
+	 * while there is MOV-SS blocking". */
+	bool keep = e->reason == VMX_EXIT_MONITOR_TRAP_FLAG || e->reason == VMX_EXIT_INIT_SIGNAL ||
 		    ((is & VMX_INTR_BLOCKING_BY_MOV_SS) && !db_exit);
 	SET(c, GUEST_PENDING_DBG_EXCEPTIONS, keep ? c->vmxnr.pending_dbg & PENDING_DBG_SAVED : 0);
 	if (F(c, VM_EXIT_CONTROLS) & EXIT_SAVE_PREEMPTION_TIMER)

@@ -13,9 +13,9 @@
  * Vectored Events", 27.2.3 "Information for VM Exits During Event Delivery".
  *
  * Priority at a boundary (Vol. 3A 6.9 "Priority Among Simultaneous Exceptions and Interrupts"
- * with the VMX events of 25.2, 25.5.2 and 26.6.3 placed in it): pending MTF VM exit, pending
- * debug exceptions (traps on the previous instruction), VMX-preemption timer, NMI window,
- * NMI, interrupt window, external interrupt.  The model has no SMI, INIT, SIPI, TPR-shadow or
+ * with the VMX events of 25.2, 25.5.2 and 26.6.3 placed in it): INIT or SIPI, pending MTF VM
+ * exit, pending debug exceptions (traps on the previous instruction), VMX-preemption timer,
+ * NMI window, NMI, interrupt window, external interrupt.  The model has no SMI, TPR-shadow or
  * task-switch events.
  *
  * Time is retired instructions (msr.h, cpu_tsc()): the preemption timer counts down by 1
@@ -101,6 +101,40 @@ void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked)
 void vmx_raise_nmi(struct vx_cpu *c)
 {
 	c->vmxnr.nmi_pending = true;
+}
+
+/*
+ * 23.8 "Restrictions on VMX Operation": "The INIT signal is blocked whenever a logical
+ * processor is in VMX root operation. It is not blocked in VMX non-root operation. Instead,
+ * INITs cause VM exits".  A blocked INIT stays pending (c->vmxsig survives VM entries and
+ * exits), so it causes its exit at the first boundary after the next VM entry, after any
+ * injected event (26.5: exits at the boundary follow injection).  Outside VMX operation an
+ * INIT resets the processor into real-address mode (Vol. 3A 9.1 "Initialization Overview"),
+ * which the model does not have: discarded.
+ */
+bool vmx_raise_init(struct vx_cpu *c)
+{
+	if (!c->vmx.in_vmx)
+		return false;
+	c->vmxsig.pending |= VMX_SIG_INIT;
+	return true;
+}
+
+/*
+ * 25.2 "Start-up IPIs (SIPIs). SIPIs cause VM exits. If a logical processor is not in the
+ * wait-for-SIPI activity state when a SIPI arrives, no VM exit occurs and the SIPI is
+ * discarded."  26.6.2: the active, HLT and shutdown states block SIPIs, which "are discarded
+ * and do not cause VM exits".  Outside VMX non-root operation the model has no wait-for-SIPI
+ * state.  A second SIPI before the first one's exit is discarded (the first was recognised).
+ */
+bool vmx_raise_sipi(struct vx_cpu *c, u8 vector)
+{
+	if (!c->vmx.non_root || vmx_activity(c) != VMX_ACTIVITY_WAIT_SIPI ||
+	    (c->vmxsig.pending & VMX_SIG_SIPI))
+		return false;
+	c->vmxsig.pending |= VMX_SIG_SIPI;
+	c->vmxsig.sipi_vector = vector;
+	return true;
 }
 
 /* ==== the VMX-preemption timer (25.5.1, 26.6.4) ==== */
@@ -456,6 +490,38 @@ static bool external_interrupt(struct vx_cpu *c, enum cpu_step *r)
 }
 
 /*
+ * INIT and SIPI at a boundary (25.2): "INIT signals cause VM exits. A logical processor
+ * performs none of the operations normally associated with these events. Such exits do not
+ * modify register state or clear pending events as they would outside of VMX operation. (If a
+ * logical processor is in the wait-for-SIPI state, INIT signals are blocked. They do not cause
+ * VM exits in this case.)"  A SIPI exits only from the wait-for-SIPI state, with the SIPI
+ * vector as exit qualification (27.2.1, Table 27-1); one pending in another state (the guest
+ * left wait-for-SIPI) is discarded.  Priority: INIT is an "external hardware intervention"
+ * (Vol. 3A 6.9, Table 6-2, priority 3) ahead of traps on the previous instruction; 25.5.2
+ * "SMIs, INIT signals, and higher priority events take priority over these MTF VM exits";
+ * 26.6.3 "INIT signals and system-management interrupts (SMIs) take priority of such an
+ * exception" (pending debug exceptions).  STI and MOV SS do not block INIT: 6.8.3 "Masking
+ * Exceptions and Interrupts When Switching Stacks" names interrupts and debug exceptions only.
+ */
+static bool init_sipi(struct vx_cpu *c, bool sipi_state, enum cpu_step *r)
+{
+	u8 p = c->vmxsig.pending;
+	c->vmxsig.pending &= (u8)~VMX_SIG_SIPI;
+	if ((p & VMX_SIG_SIPI) && sipi_state) {
+		struct vmexit_info e = {.reason = VMX_EXIT_SIPI_SIGNAL,
+					.qual = c->vmxsig.sipi_vector};
+		*r = vmexit(c, &e);
+		return true;
+	}
+	if ((p & VMX_SIG_INIT) && !sipi_state) {
+		c->vmxsig.pending &= (u8)~VMX_SIG_INIT;
+		*r = boundary_exit(c, VMX_EXIT_INIT_SIGNAL, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Events that may exit or be delivered at this boundary, highest priority first.  Blocking by
  * activity state (25.2, 25.5.2, 26.6.2): the shutdown and wait-for-SIPI states block MTF
  * exits, interrupt-window exits and external interrupts; wait-for-SIPI also blocks NMIs, the
@@ -467,6 +533,8 @@ static bool boundary_events(struct vx_cpu *c, unsigned act, enum cpu_step *r)
 {
 	bool awake = act == VMX_ACTIVITY_ACTIVE || act == VMX_ACTIVITY_HLT;
 	bool sipi = act == VMX_ACTIVITY_WAIT_SIPI;
+	if (c->vmxsig.pending && init_sipi(c, sipi, r))
+		return true;
 	if (c->vmxnr.mtf_pending && awake) {
 		*r = boundary_exit(c, VMX_EXIT_MONITOR_TRAP_FLAG, 0);
 		return true;

@@ -37,7 +37,7 @@ static inline bool vmx_boundary_quiet(const struct vx_cpu *c)
 {
 	const struct vmx_nonroot *n = &c->vmxnr;
 	return c->pending_intr < 0 && !c->halted && !n->mtf_pending && !n->nmi_pending &&
-	       !n->pending_dbg && n->activity == VMX_ACTIVITY_ACTIVE &&
+	       !n->pending_dbg && n->activity == VMX_ACTIVITY_ACTIVE && !c->vmxsig.pending &&
 	       c->retired < n->timer_deadline &&
 	       !(n->proc & (PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING));
 }
@@ -66,6 +66,27 @@ enum cpu_step vmx_inject(struct vx_cpu *c, u32 info);
  * delivery through the guest IDT (vector 2).  NMIs in VMX root operation are not modelled.
  */
 void vmx_raise_nmi(struct vx_cpu *c);
+
+/* Bits of c->vmxsig.pending. */
+#define VMX_SIG_INIT 0x1
+#define VMX_SIG_SIPI 0x2
+
+/*
+ * An INIT signal arrives (SDM Vol. 3C 23.8 "Restrictions on VMX Operation", 25.2 "Other
+ * Causes of VM Exits").  In VMX non-root operation: a VM exit (reason 3) at the next
+ * instruction boundary, held while the guest is in the wait-for-SIPI state.  In VMX root
+ * operation INIT is blocked: it stays pending and causes the exit right after the next VM
+ * entry.  Outside VMX operation an INIT would reset the processor into real-address mode,
+ * which the model does not have: the signal is discarded and false returned (true: held).
+ */
+bool vmx_raise_init(struct vx_cpu *c);
+
+/*
+ * A start-up IPI with `vector` arrives (25.2, 26.6.2 "Activity State"): only in VMX non-root
+ * operation in the wait-for-SIPI activity state does it cause a VM exit (reason 4, exit
+ * qualification = vector, 27.2.1) at the next boundary; otherwise it is discarded (false).
+ */
+bool vmx_raise_sipi(struct vx_cpu *c, u8 vector);
 
 /* The NMI-blocking state as the VMCS reports it (bit 3 of the interruptibility state) and as
  * the host sees it after a VM exit; used by vmexit.c and vmentry_load.c. */

@@ -534,6 +534,9 @@ struct vmx_result vmx_insn_vmxoff(struct vx_cpu *c)
 	c->vmx.in_vmx = false;
 	c->vmx.current_vmcs = VMX_VMCS_INVALID;
 	c->vmx.launch = VMX_LAUNCH_UNDEFINED;
+	/* An INIT blocked in VMX root operation (23.8) would reset the processor once VMX
+	 * operation ends; the model has no INIT reset (docs/decisions.md): it is dropped. */
+	c->vmxsig.pending = 0;
 	return succeed();
 }
 
