@@ -209,6 +209,10 @@ struct vx_cpu {
 	};
 	bool nmi_blocked;
 	struct vmx_state vmx; /* VMX operation (src/vmx) */
+	struct {
+		u64 la;     /* MONITOR: the monitored linear address (its 64-byte line) */
+		bool armed; /* MONITOR armed it; MWAIT disarms it */
+	} monitor;
 
 	/* VMX non-root event state (vmx_events.c) */
 	struct vmx_nonroot {

@@ -1137,9 +1137,7 @@ static enum cpu_step op_fsgsbase(struct vx_cpu *c, const struct insn *i)
 /* ==== instructions that raise #UD on the modelled profiles ==== */
 
 /*
- * SGX (ENCLU, ENCLV): #UD until op_sgx.c implements them.  MONITOR/MWAIT: "#UD If
- * CPUID.01H:ECX.MONITOR[bit 3] = 0" (no profile enumerates MONITOR; the #UD has priority over
- * the "MONITOR exiting"/"MWAIT exiting" VM exits, 25.1.1).
+ * SGX (ENCLU, ENCLV): #UD until op_sgx.c implements them.  (MONITOR/MWAIT: op_misc.c.)
  */
 static enum cpu_step op_ud(struct vx_cpu *c, const struct insn *i)
 {
@@ -1217,7 +1215,5 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_ENCLU, op_ud},
     {ZYDIS_MNEMONIC_ENCLV, op_ud},
     {ZYDIS_MNEMONIC_GETSEC, op_getsec},
-    {ZYDIS_MNEMONIC_MONITOR, op_ud},
-    {ZYDIS_MNEMONIC_MWAIT, op_ud},
 };
 OP_FAMILY_DEFINE(system, defs);

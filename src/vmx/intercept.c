@@ -282,6 +282,10 @@ bool vmx_exits_simple(const struct vx_cpu *c, enum vmx_simple_exit x)
 	case VMX_X_RDRAND: return vmx_proc2(c) & PROC2_RDRAND_EXITING;
 	case VMX_X_RDSEED: return vmx_proc2(c) & PROC2_RDSEED_EXITING;
 	case VMX_X_DTABLE: return vmx_proc2(c) & PROC2_DESC_TABLE_EXITING;
+	/* 25.1.3 "MWAIT": "if the 'MWAIT exiting' VM-execution control is 1"; "MONITOR": "if
+	 * the 'MONITOR exiting' VM-execution control is 1". */
+	case VMX_X_MWAIT: return vmx_proc(c) & PROC_MWAIT_EXITING;
+	case VMX_X_MONITOR: return vmx_proc(c) & PROC_MONITOR_EXITING;
 	}
 	return false;
 }
@@ -292,6 +296,16 @@ bool vmx_exits_simple(const struct vx_cpu *c, enum vmx_simple_exit x)
 bool vmx_rdtscp_enabled(const struct vx_cpu *c)
 {
 	return vmx_proc2(c) & PROC2_ENABLE_RDTSCP;
+}
+
+/* 25.3 "INVPCID": "Behavior of INVPCID is determined first by the setting of the 'enable
+ * INVPCID' VM-execution control: If the 'enable INVPCID' VM-execution control is 0, INVPCID
+ * causes an invalid-opcode exception (#UD). This exception takes priority over any other
+ * exception the instruction may incur."  (25.1.3 "INVPCID": with it 1, the exit follows
+ * "INVLPG exiting".) */
+bool vmx_invpcid_enabled(const struct vx_cpu *c)
+{
+	return vmx_proc2(c) & PROC2_ENABLE_INVPCID;
 }
 
 /* 25.5.5 "VM Functions": "If the 'enable VM functions' VM-execution control is 0, VMFUNC

@@ -82,14 +82,16 @@ bool vmx_msr_exits(const struct vx_cpu *c, u32 msr, bool write);
 /* ---- other conditional exits ---- */
 
 enum vmx_simple_exit {
-	VMX_X_HLT,    /* "HLT exiting" */
-	VMX_X_INVLPG, /* "INVLPG exiting" */
-	VMX_X_RDPMC,  /* "RDPMC exiting" */
-	VMX_X_RDTSC,  /* "RDTSC exiting" (RDTSCP: also "enable RDTSCP", checked first) */
-	VMX_X_WBINVD, /* "WBINVD exiting" */
-	VMX_X_RDRAND, /* "RDRAND exiting" */
-	VMX_X_RDSEED, /* "RDSEED exiting" */
-	VMX_X_DTABLE, /* "descriptor-table exiting" */
+	VMX_X_HLT,     /* "HLT exiting" */
+	VMX_X_INVLPG,  /* "INVLPG exiting" */
+	VMX_X_RDPMC,   /* "RDPMC exiting" */
+	VMX_X_RDTSC,   /* "RDTSC exiting" (RDTSCP: also "enable RDTSCP", checked first) */
+	VMX_X_WBINVD,  /* "WBINVD exiting" */
+	VMX_X_RDRAND,  /* "RDRAND exiting" */
+	VMX_X_RDSEED,  /* "RDSEED exiting" */
+	VMX_X_DTABLE,  /* "descriptor-table exiting" */
+	VMX_X_MWAIT,   /* "MWAIT exiting" */
+	VMX_X_MONITOR, /* "MONITOR exiting" */
 };
 /* The instruction's exiting control is 1. */
 bool vmx_exits_simple(const struct vx_cpu *c, enum vmx_simple_exit x);
@@ -97,6 +99,9 @@ bool vmx_exits_simple(const struct vx_cpu *c, enum vmx_simple_exit x);
  * 0. */
 bool vmx_rdtscp_enabled(const struct vx_cpu *c);
 bool vmx_vmfunc_enabled(const struct vx_cpu *c);
+/* 25.3: INVPCID raises #UD when "enable INVPCID" is 0; when it is 1, INVPCID exits when
+ * "INVLPG exiting" is 1 (vmx_exits_simple(c, VMX_X_INVLPG)). */
+bool vmx_invpcid_enabled(const struct vx_cpu *c);
 
 /* PAUSE causes a VM exit ("PAUSE exiting"; "PAUSE-loop exiting" at CPL 0). */
 bool vmx_pause_exits(struct vx_cpu *c);

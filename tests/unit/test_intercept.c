@@ -873,6 +873,110 @@ static void test_rdrand(void **state)
 	fx_free(f);
 }
 
+/* ==== MONITOR, MWAIT, INVPCID ==== */
+
+#define MONITOR_INSN 0x0f, 0x01, 0xc8
+#define MWAIT_INSN 0x0f, 0x01, 0xc9
+
+/* MONITOR: runs with "MONITOR exiting" 0; with it 1 -> 39 (qualification 0), before the #GP
+ * of ECX != 0 and the #PF of the address (25.1.1); the #UD at CPL 3 comes first. */
+static void test_monitor_exit(void **state)
+{
+	(void)state;
+	struct fx *f = nr_new();
+	f->cpu.gpr[RAX] = FX_DATA;
+	RETIRED(f, RUN(f, MONITOR_INSN), 3);
+	proc_on(f, PROC_MONITOR_EXITING);
+	EXIT_IS(f, RUN(f, MONITOR_INSN), VMX_EXIT_MONITOR_INSTRUCTION, 0, 3);
+	fx_free(f);
+	f = nr_new();
+	proc_on(f, PROC_MONITOR_EXITING);
+	f->cpu.gpr[RAX] = UNMAPPED;
+	f->cpu.gpr[RCX] = 1;
+	EXIT_IS(f, RUN(f, MONITOR_INSN), VMX_EXIT_MONITOR_INSTRUCTION, 0, 3);
+	fx_free(f);
+	f = nr_new();
+	proc_on(f, PROC_MONITOR_EXITING);
+	cpu_set_flat64(&f->cpu, 3);
+	FAULT_IS(f, RUN(f, MONITOR_INSN), X86_VEC_UD);
+	fx_free(f);
+}
+
+/* MWAIT: runs with "MWAIT exiting" 0; with it 1 -> 36, qualification bit 0 = monitor armed
+ * (27.2.1: 1 after MONITOR, 0 after a MWAIT consumed the monitor); the exit comes before the
+ * #GP of ECX != 0; the #UD at CPL 3 before the exit. */
+static void test_mwait_exit(void **state)
+{
+	(void)state;
+	struct fx *f = nr_new();
+	RETIRED(f, RUN(f, MWAIT_INSN), 3); /* the monitor is not armed after MWAIT */
+	proc_on(f, PROC_MWAIT_EXITING);
+	EXIT_IS(f, RUN(f, MWAIT_INSN), VMX_EXIT_MWAIT_INSTRUCTION, 0, 3);
+	fx_free(f);
+	f = nr_new();
+	f->cpu.gpr[RAX] = FX_DATA;
+	fx_code(f, CODE(MONITOR_INSN, MWAIT_INSN));
+	assert_int_equal(cpu_step(&f->cpu), STEP_RETIRED);
+	proc_on(f, PROC_MWAIT_EXITING);
+	f->cpu.gpr[RCX] = 2; /* reserved: #GP(0) without the exit */
+	assert_int_equal(cpu_step(&f->cpu), STEP_VMEXIT);
+	assert_int_equal(get(f, VMCS_SLOT_EXIT_REASON) & 0xffff, VMX_EXIT_MWAIT_INSTRUCTION);
+	assert_int_equal(get(f, VMCS_SLOT_EXIT_QUALIFICATION), 1);
+	assert_int_equal(get(f, VMCS_SLOT_GUEST_RIP), FX_CODE + 3);
+	fx_free(f);
+	f = nr_new();
+	proc_on(f, PROC_MWAIT_EXITING);
+	cpu_set_flat64(&f->cpu, 3);
+	FAULT_IS(f, RUN(f, MWAIT_INSN), X86_VEC_UD);
+	fx_free(f);
+}
+
+#define INVPCID_DESC 0x310000ull
+/* invpcid rdx, [rbx+rcx*4+20H] */
+#define INVPCID_INSN 0x66, 0x0f, 0x38, 0x82, 0x54, 0x8b, 0x20
+
+static struct fx *invpcid_new(u64 proc2)
+{
+	struct fx *f = nr_new();
+	if (proc2)
+		proc2_on(f, proc2);
+	f->cpu.gpr[RBX] = INVPCID_DESC - 0x20;
+	f->cpu.gpr[RCX] = 0;
+	f->cpu.gpr[RDX] = 2; /* all contexts */
+	return f;
+}
+
+/* INVPCID: #UD when "enable INVPCID" is 0 (also without the secondary controls), before the
+ * #GP at CPL 3; with it 1 the instruction runs, or with "INVLPG exiting" 1 exits (58,
+ * qualification = displacement, Table 27-9: scaling, address size, DS, index RCX, base RBX,
+ * Reg2 = RDX), before the #GP of a bad type and the operand read. */
+static void test_invpcid_exit(void **state)
+{
+	(void)state;
+	struct fx *f = invpcid_new(0);
+	set(f, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL, PROC2_ENABLE_INVPCID); /* not activated */
+	FAULT_IS(f, RUN(f, INVPCID_INSN), X86_VEC_UD);
+	fx_free(f);
+	f = invpcid_new(PROC2_WBINVD_EXITING);
+	cpu_set_flat64(&f->cpu, 3);
+	FAULT_IS(f, RUN(f, INVPCID_INSN), X86_VEC_UD);
+	fx_free(f);
+	f = invpcid_new(PROC2_ENABLE_INVPCID);
+	cpu_set_flat64(&f->cpu, 3);
+	proc_on(f, PROC_INVLPG_EXITING);
+	FAULT_IS(f, RUN(f, INVPCID_INSN), X86_VEC_GP);
+	fx_free(f);
+	f = invpcid_new(PROC2_ENABLE_INVPCID);
+	RETIRED(f, RUN(f, INVPCID_INSN), 7);
+	f->cpu.gpr[RDX] = 4;
+	FAULT_IS(f, RUN(f, INVPCID_INSN), X86_VEC_GP);
+	proc_on(f, PROC_INVLPG_EXITING);
+	f->cpu.gpr[RBX] = UNMAPPED;
+	EXIT_IS(f, RUN(f, INVPCID_INSN), VMX_EXIT_INVPCID, 0x20, 7);
+	INFO_IS(f, I_SCALE(2) | I_ASZ64 | I_SEG(SEG_DS) | I_INDEX(RCX) | I_BASE(RBX) | I_REG2(RDX));
+	fx_free(f);
+}
+
 /* ==== descriptor tables ==== */
 
 /* LGDT [rbx+rcx*4+20H]: exit 46, qualification = displacement, Table 27-10 (scaling 2,
@@ -1234,6 +1338,9 @@ int main(void)
 	    cmocka_unit_test(test_ple_rule),
 	    cmocka_unit_test(test_ple_insn),
 	    cmocka_unit_test(test_rdrand),
+	    cmocka_unit_test(test_monitor_exit),
+	    cmocka_unit_test(test_mwait_exit),
+	    cmocka_unit_test(test_invpcid_exit),
 	    cmocka_unit_test(test_lgdt),
 	    cmocka_unit_test(test_sidt_sgdt),
 	    cmocka_unit_test(test_ldtr_tr),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Miscellaneous instructions (src/cpu/op_misc.c): flag instructions, LAHF/SAHF, software
- * interrupts, UDn, RDRAND/RDSEED, CLFLUSH, hints, XLAT.
+ * interrupts, UDn, RDRAND/RDSEED, CLFLUSH, hints, XLAT, MONITOR/MWAIT, INVPCID.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -215,7 +215,7 @@ static void use_clflush_profile(struct vx_cpu *c)
 }
 
 /* Without its own CPUID bit (only that one cleared), each of RDRAND, RDSEED, LAHF, SAHF,
- * CLFLUSH and CLFLUSHOPT raises #UD; with it, the same bytes execute. */
+ * CLFLUSH, CLFLUSHOPT, MONITOR and MWAIT raises #UD; with it, the same bytes execute. */
 static void test_cpuid_gated_ud(void **state)
 {
 	(void)state;
@@ -232,6 +232,8 @@ static void test_cpuid_gated_ud(void **state)
 	    {{0x9e}, 1, 0x80000001, CPUID_ECX, 0},           /* sahf: LAHF-SAHF */
 	    {{0x0f, 0xae, 0x38}, 3, 1, CPUID_EDX, 19},       /* clflush [rax]: CLFSH */
 	    {{0x66, 0x0f, 0xae, 0x38}, 4, 7, CPUID_EBX, 23}, /* clflushopt: CLFLUSHOPT */
+	    {{0x0f, 0x01, 0xc8}, 3, 1, CPUID_ECX, 3},        /* monitor: MONITOR */
+	    {{0x0f, 0x01, 0xc9}, 3, 1, CPUID_ECX, 3},        /* mwait: MONITOR */
 	};
 	for (size_t k = 0; k < ARRAY_SIZE(insns); k++) {
 		struct fx *f = fx_setup();
@@ -344,6 +346,236 @@ static void test_hints(void **state)
 	fx_free(f);
 }
 
+/* ---- MONITOR / MWAIT ---- */
+
+#define MONITOR_INSN 0x0f, 0x01, 0xc8
+#define MWAIT_INSN 0x0f, 0x01, 0xc9
+
+/* The next instruction raises `vector` with `error` and leaves RIP on it. */
+static void step_faults(struct fx *f, unsigned vector, u32 error, int line)
+{
+	u64 rip = f->cpu.rip;
+	enum cpu_step r = fx_steps(f, 1);
+	if (r != STEP_FAULT || f->cpu.event.vector != vector || f->cpu.event.error_code != error ||
+	    f->cpu.rip != rip)
+		fail_msg("line %d: step %d vector %u error %#x, expected fault %u (%#x)", line, r,
+			 f->cpu.event.vector, f->cpu.event.error_code, vector, error);
+}
+
+#define STEP_FAULTS(f, v, e) step_faults(f, v, e, __LINE__)
+
+/* CPUID: leaf 01H ECX[3] MONITOR, leaf 05H 64-byte monitor lines and no extensions, leaf
+ * (07H, 0) EBX[10] INVPCID, on every profile. */
+static void test_monitor_cpuid(void **state)
+{
+	(void)state;
+	for (unsigned n = 0; cpu_profile_at(n); n++) {
+		const struct cpu_profile *p = cpu_profile_at(n);
+		u32 r[4];
+		cpuid_lookup(p, 1, 0, r);
+		assert_true(r[CPUID_ECX] & BIT(3));
+		cpuid_lookup(p, 5, 0, r);
+		assert_int_equal(r[CPUID_EAX], 64);
+		assert_int_equal(r[CPUID_EBX], 64);
+		assert_int_equal(r[CPUID_ECX], 0);
+		assert_int_equal(r[CPUID_EDX], 0);
+		cpuid_lookup(p, 7, 0, r);
+		assert_true(r[CPUID_EBX] & BIT(10));
+	}
+}
+
+/* MONITOR: ECX must be 0 (#GP(0)); the address is checked like a byte load (#PF with a read
+ * error code, A set but not D; #GP(0) when non-canonical); 67H takes EAX; CPL 3 is #UD.  (The
+ * instructions sit at different addresses: the decoded-instruction cache keys on the address.) */
+static void test_monitor(void **state)
+{
+	(void)state;
+	struct fx *f = fx_setup();
+	struct vx_cpu *c = &f->cpu;
+	map_small_pages(f);
+	fx_code(f, CODE(MONITOR_INSN, MONITOR_INSN, 0x67, MONITOR_INSN, MONITOR_INSN));
+	c->gpr[RAX] = PT_BASE + 0x1234;
+	c->gpr[RCX] = 1;
+	STEP_FAULTS(f, X86_VEC_GP, 0);
+	c->gpr[RCX] = 0xffffffff00000000ull; /* only ECX counts */
+	c->gpr[RDX] = 0xffffffff;            /* hints are ignored */
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	u64 pte = phys_read(&f->phys, FX_PT + 8, 8);
+	assert_true((pte & BIT(5)) && !(pte & BIT(6)));
+	c->gpr[RAX] = 0x40000000; /* unmapped */
+	STEP_FAULTS(f, X86_VEC_PF, 0);
+	assert_true(c->event.cr2 == 0x40000000);
+	c->gpr[RAX] = 0x8000000000000000ull;
+	STEP_FAULTS(f, X86_VEC_GP, 0);
+	c->gpr[RAX] = FX_DATA;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	/* 67H: EAX = 0x00300000 (mapped), although RAX is non-canonical */
+	c->gpr[RAX] = 0x8000000000300000ull;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_true(c->rip == FX_CODE + 10);
+	cpu_set_flat64(c, 3);
+	c->rip = FX_CODE + 10;
+	STEP_FAULTS(f, X86_VEC_UD, 0);
+	fx_free(f);
+}
+
+/* MWAIT: retires at once (a NOP) with ECX = 0; any other ECX is #GP(0) (no extensions
+ * enumerated); CPL 3 is #UD. */
+static void test_mwait(void **state)
+{
+	(void)state;
+	struct fx *f = fx_setup();
+	struct vx_cpu *c = &f->cpu;
+	fx_code(f, CODE(MWAIT_INSN, MWAIT_INSN, MWAIT_INSN));
+	c->gpr[RAX] = 0xf0; /* hints are ignored */
+	c->gpr[RCX] = 0xffffffff00000000ull;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_false(c->halted);
+	c->gpr[RCX] = 1; /* extension bit 0: not enumerated */
+	STEP_FAULTS(f, X86_VEC_GP, 0);
+	c->gpr[RCX] = 2;
+	STEP_FAULTS(f, X86_VEC_GP, 0);
+	c->gpr[RCX] = 0;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_true(c->rip == FX_CODE + 6);
+	cpu_set_flat64(c, 3);
+	c->rip = FX_CODE + 6;
+	STEP_FAULTS(f, X86_VEC_UD, 0);
+	fx_free(f);
+}
+
+/* ---- INVPCID ---- */
+
+#define DESC 0x310000ull
+#define INVPCID_RAX_RBX 0x66, 0x0f, 0x38, 0x82, 0x03 /* invpcid rax, [rbx] */
+
+static void set_desc(struct fx *f, u64 pcid_word, u64 la)
+{
+	phys_write(&f->phys, DESC, 8, pcid_word);
+	phys_write(&f->phys, DESC + 8, 8, la);
+}
+
+/* Runs INVPCID with type `type` on the descriptor at DESC. */
+static enum cpu_step invpcid(struct fx *f, u64 type)
+{
+	fx_code(f, CODE(INVPCID_RAX_RBX));
+	f->cpu.gpr[RAX] = type;
+	f->cpu.gpr[RBX] = DESC;
+	return fx_steps(f, 1);
+}
+
+static void invpcid_gp(struct fx *f, u64 type)
+{
+	assert_int_equal(invpcid(f, type), STEP_FAULT);
+	assert_int_equal(f->cpu.event.vector, X86_VEC_GP);
+	assert_int_equal(f->cpu.event.error_code, 0);
+	assert_true(f->cpu.rip == FX_CODE);
+}
+
+/* #UD without CPUID.(7,0):EBX[10]; #GP(0) at CPL 3, for a type above 3, for descriptor bits
+ * 63:12, for a non-canonical type-0 address, and for PCID != 0 with types 0/1 (CR4.PCIDE = 0);
+ * #PF on the descriptor read. */
+static void test_invpcid_checks(void **state)
+{
+	(void)state;
+	static struct cpu_profile p;
+	struct fx *f = fx_setup();
+	struct vx_cpu *c = &f->cpu;
+	p = *cpu_profile_default();
+	profile_bit(&p, 7, CPUID_EBX, 10, false);
+	c->profile = &p;
+	set_desc(f, 0, 0x1000);
+	assert_int_equal(invpcid(f, 0), STEP_FAULT);
+	assert_int_equal(c->event.vector, X86_VEC_UD);
+	c->profile = NULL;
+	assert_int_equal(invpcid(f, 0), STEP_RETIRED);
+	assert_true(c->rip == FX_CODE + 5);
+	for (u64 t = 0; t < 4; t++)
+		assert_int_equal(invpcid(f, t), STEP_RETIRED);
+	invpcid_gp(f, 4);
+	invpcid_gp(f, 1ull << 32);
+	set_desc(f, 1ull << 12, 0x1000); /* reserved bit 12 */
+	for (u64 t = 0; t < 4; t++)
+		invpcid_gp(f, t);
+	set_desc(f, 1, 0x1000); /* PCID 1: types 0 and 1 only */
+	invpcid_gp(f, 0);
+	invpcid_gp(f, 1);
+	assert_int_equal(invpcid(f, 2), STEP_RETIRED);
+	assert_int_equal(invpcid(f, 3), STEP_RETIRED);
+	set_desc(f, 0, 0x0000800000000000ull); /* non-canonical: only type 0 uses it */
+	invpcid_gp(f, 0);
+	assert_int_equal(invpcid(f, 1), STEP_RETIRED);
+	set_desc(f, 0, 0);
+	fx_code(f, CODE(INVPCID_RAX_RBX));
+	c->gpr[RAX] = 0;
+	c->gpr[RBX] = 0x40000000; /* descriptor unmapped */
+	STEP_FAULTS(f, X86_VEC_PF, 0);
+	phys_write(&f->phys, FX_PD + 8 * 2, 8, 0); /* unmap 4-6 MiB: the second quadword */
+	c->gpr[RBX] = 0x3ffff8;
+	STEP_FAULTS(f, X86_VEC_PF, 0);
+	assert_true(c->event.cr2 == 0x400000);
+	cpu_set_flat64(c, 3);
+	invpcid_gp(f, 0);
+	fx_free(f);
+}
+
+#define OLD_PA 0x700000ull
+#define NEW_PA 0x701000ull
+#define LOAD_CODE (FX_CODE + 0x100) /* not where INVPCID is: decoded instructions are cached */
+#define STALE_LA (PT_BASE + 0x5000) /* TLB index 5: the code page uses index 0 */
+
+/* Reads the quadword at `la` through the TLB. */
+static u64 load(struct fx *f, u64 la)
+{
+	static const u8 mov[] = {0x48, 0x8b, 0x01}; /* mov rax, [rcx] */
+	phys_copy_in(&f->phys, LOAD_CODE, mov, sizeof(mov));
+	f->cpu.rip = LOAD_CODE;
+	f->cpu.gpr[RCX] = la;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	return f->cpu.gpr[RAX];
+}
+
+/* STALE_LA maps OLD_PA (G as asked), loaded into the TLB, then the PTE is changed to NEW_PA. */
+static void stale_mapping(struct fx *f, bool global)
+{
+	u64 flags = 0x63 | (global ? BIT(8) : 0); /* P, R/W, A, D */
+	map_small_pages(f);
+	phys_write(&f->phys, OLD_PA, 8, 0x01d);
+	phys_write(&f->phys, NEW_PA, 8, 0x2e);
+	phys_write(&f->phys, FX_PT + 8 * 5, 8, OLD_PA | flags);
+	tlb_flush_all(&f->cpu);
+	assert_int_equal(load(f, STALE_LA), 0x01d);
+	phys_write(&f->phys, FX_PT + 8 * 5, 8, NEW_PA | flags);
+	assert_int_equal(load(f, STALE_LA), 0x01d); /* the TLB still holds the old mapping */
+}
+
+/* The TLB effect: type 0 invalidates the descriptor's address only; types 1 and 3 spare
+ * global translations, type 2 does not. */
+static void test_invpcid_tlb(void **state)
+{
+	(void)state;
+	struct fx *f = fx_setup();
+	f->cpu.cr4 |= X86_CR4_PGE;
+	stale_mapping(f, false);
+	set_desc(f, 0, STALE_LA + 0x1000); /* another page */
+	assert_int_equal(invpcid(f, 0), STEP_RETIRED);
+	assert_int_equal(load(f, STALE_LA), 0x01d);
+	set_desc(f, 0, STALE_LA + 0x10);
+	assert_int_equal(invpcid(f, 0), STEP_RETIRED);
+	assert_int_equal(load(f, STALE_LA), 0x2e);
+	for (u64 t = 1; t < 4; t++) {
+		stale_mapping(f, false);
+		assert_int_equal(invpcid(f, t), STEP_RETIRED);
+		assert_int_equal(load(f, STALE_LA), 0x2e);
+	}
+	for (u64 t = 1; t < 4; t++) {
+		stale_mapping(f, true);
+		assert_int_equal(invpcid(f, t), STEP_RETIRED);
+		assert_int_equal(load(f, STALE_LA), t == 2 ? 0x2e : 0x01d);
+	}
+	fx_free(f);
+}
+
 /* XLAT: AL <- [RBX + AL]; 67H uses EBX; FS override adds its base. */
 static void test_xlat(void **state)
 {
@@ -383,6 +615,11 @@ int main(void)
 	    cmocka_unit_test(test_clflush_rights),
 	    cmocka_unit_test(test_hints),
 	    cmocka_unit_test(test_xlat),
+	    cmocka_unit_test(test_monitor_cpuid),
+	    cmocka_unit_test(test_monitor),
+	    cmocka_unit_test(test_mwait),
+	    cmocka_unit_test(test_invpcid_checks),
+	    cmocka_unit_test(test_invpcid_tlb),
 	};
 	return cmocka_run_group_tests_name("misc", tests, NULL, NULL);
 }

@@ -10,8 +10,11 @@
  *   the boot protocol, required by EENTER);
  * - XSAVE is enumerated for XSETBV/XGETBV/XCR0/CR4.OSXSAVE, with supported XCR0 = x87|SSE,
  *   the two components SGX requires in XFRM (leaf 12H sub-leaf 1 ECX);
- * - no PCID/INVPCID, LA57, PKU, TSX, MPX, PT, APIC, MTRR, MCE/MCA, VME, SEP,
- *   MONITOR, BMI2, ADX, MOVBE, ERMS, TSC_ADJUST: the model does not implement them;
+ * - no PCID, LA57, PKU, TSX, MPX, PT, APIC, MTRR, MCE/MCA, VME, SEP, BMI2, ADX, MOVBE, ERMS,
+ *   TSC_ADJUST: the model does not implement them;
+ * - MONITOR/MWAIT are enumerated with leaf 05H reporting 64-byte monitor lines and no MWAIT
+ *   extensions (ECX = 0) or C-states (EDX = 0): MWAIT returns at once (op_misc.c);
+ * - INVPCID is enumerated (CR4.PCIDE stays reserved: only PCID 000H exists);
  * - the integer extensions the model executes are enumerated: CX8, CMOV, CMPXCHG16B, POPCNT,
  *   LZCNT, BMI1, LAHF/SAHF in 64-bit mode, RDRAND, RDSEED, RDTSCP, RDPID, FSGSBASE, SMAP
  *   (CLAC/STAC), CLFLUSH, CLFLUSHOPT, PREFETCHW, SYSCALL, NX, 1-GByte pages, invariant TSC.
@@ -35,11 +38,16 @@
 #define ICX_1_EAX 0x000606a6u
 /* CLFLUSH line size 8 (x 8 bytes), 1 logical processor, initial APIC ID 0. */
 #define ICX_1_EBX 0x00010800u
-#define ICX_1_ECX (F(VMX) | F(CMPXCHG16B) | F(POPCNT) | F(XSAVE) | F(RDRAND))
+#define ICX_1_ECX (F(VMX) | F(CMPXCHG16B) | F(POPCNT) | F(XSAVE) | F(RDRAND) | F(MONITOR))
 #define ICX_1_EDX \
 	(F(DE) | F(PSE) | F(TSC) | F(MSR) | F(PAE) | F(CX8) | F(PGE) | F(CMOV) | F(PAT) | F(CLFSH))
-#define ICX_7_EBX_BASE (F(FSGSBASE) | F(BMI1) | F(SMEP) | F(RDSEED) | F(SMAP) | F(CLFLUSHOPT))
+#define ICX_7_EBX_BASE \
+	(F(FSGSBASE) | F(BMI1) | F(SMEP) | F(INVPCID) | F(RDSEED) | F(SMAP) | F(CLFLUSHOPT))
 #define ICX_7_ECX_BASE (F(UMIP) | F(RDPID))
+/* Leaf 05H (Table 3-8 "MONITOR/MWAIT Leaf"): EAX[15:0] smallest and EBX[15:0] largest
+ * monitor-line size, 64 bytes; ECX[0] (MWAIT extensions enumerated) and ECX[1] (interrupts as
+ * break events) 0; EDX 0 (no C-state sub-states). */
+#define ICX_MONITOR_LINE 64u
 #define ICX_X1_ECX (F(LAHF_LM) | F(LZCNT) | F(PREFETCHW))
 #define ICX_X1_EDX (F(SYSCALL) | F(NX) | F(PAGE1GB) | F(RDTSCP) | F(LM))
 #define ICX_XCR0 0x3u /* x87 | SSE */
@@ -88,7 +96,7 @@
 	(CTL(PROC2, ENABLE_EPT) | CTL(PROC2, DESC_TABLE_EXITING) | CTL(PROC2, ENABLE_RDTSCP) |   \
 	 CTL(PROC2, ENABLE_VPID) | CTL(PROC2, WBINVD_EXITING) | CTL(PROC2, UNRESTRICTED_GUEST) | \
 	 CTL(PROC2, PAUSE_LOOP_EXITING) | CTL(PROC2, RDRAND_EXITING) |                           \
-	 CTL(PROC2, VMCS_SHADOWING) | CTL(PROC2, RDSEED_EXITING))
+	 CTL(PROC2, ENABLE_INVPCID) | CTL(PROC2, VMCS_SHADOWING) | CTL(PROC2, RDSEED_EXITING))
 #define ICX_EXIT_1                                                                              \
 	(VMX_EXIT_DEFAULT1 | CTL(EXIT, SAVE_DEBUG_CONTROLS) | CTL(EXIT, HOST_ADDR_SPACE_SIZE) | \
 	 CTL(EXIT, ACK_INTR_ON_EXIT) | CTL(EXIT, SAVE_IA32_PAT) | CTL(EXIT, LOAD_IA32_PAT) |    \
@@ -149,6 +157,7 @@
 #define ICX_COMMON_LEAVES                                                                   \
 	LEAF(0, ICX_MAX_BASIC, 0x756e6547, 0x6c65746e, 0x49656e69),                         \
 	    LEAF(1, ICX_1_EAX, ICX_1_EBX, ICX_1_ECX, ICX_1_EDX),                            \
+	    LEAF(5, ICX_MONITOR_LINE, ICX_MONITOR_LINE, 0, 0),                              \
 	    SUBLEAF(0xd, 0, ICX_XCR0, XSAVE_LEGACY_AND_HEADER, XSAVE_LEGACY_AND_HEADER, 0), \
 	    LEAF(0x80000000u, ICX_MAX_EXT, 0, 0, 0),                                        \
 	    LEAF(0x80000001u, 0, 0, ICX_X1_ECX, ICX_X1_EDX),                                \
@@ -183,7 +192,7 @@ const struct cpu_profile cpu_profile_icx_server = {
     .name = "icx-server",
     .desc = "Ice Lake server: VMX (EPT, VPID, unrestricted guest, VMCS shadowing, ENCLS "
 	    "exiting), SGX1, SGX2, flexible launch control",
-    .nleaves = 14,
+    .nleaves = 15,
     .leaves =
 	{
 	    ICX_COMMON_LEAVES,
@@ -203,7 +212,7 @@ const struct cpu_profile cpu_profile_icx_server = {
 const struct cpu_profile cpu_profile_icx_nosgx = {
     .name = "icx-nosgx",
     .desc = "Ice Lake server without SGX: VMX (EPT, VPID, unrestricted guest, VMCS shadowing)",
-    .nleaves = 11,
+    .nleaves = 12,
     .leaves =
 	{
 	    ICX_COMMON_LEAVES,
