@@ -127,4 +127,8 @@ u64 vmentry_debugctl_valid(const struct cpu_profile *p);
  * the processor's physical-address width". */
 u64 vmentry_cr3_reserved(const struct cpu_profile *p);
 
+/* The EPTP validity rules of 26.2.1.1 (memory type, walk length, A/D, reserved bits) as one
+ * predicate, for INVEPT. */
+bool vmentry_eptp_valid(const struct cpu_profile *p, u64 eptp);
+
 #endif

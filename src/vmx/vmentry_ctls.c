@@ -203,6 +203,17 @@ static bool ept_walk_ok(const struct cpu_profile *p, u64 len1)
 #define EPTP_AD BIT(6)
 #define EPTP_SSS BIT(7)
 
+/* The EPTP rules of 26.2.1.1 as one predicate (INVEPT single-context uses it: "IF VM entry
+ * ... would fail due to the EPTP value"); VM entry checks them one CHECK at a time below. */
+bool vmentry_eptp_valid(const struct cpu_profile *p, u64 eptp)
+{
+	u64 cap = p->vmx.ept_vpid_cap;
+	return ept_memtype_ok(p, eptp & 7) && ept_walk_ok(p, bits_get(eptp, 5, 3)) &&
+	       (!(eptp & EPTP_AD) || (cap & MSR_IA32_VMX_EPT_VPID_CAP_AD_FLAGS_MASK)) &&
+	       (!(eptp & EPTP_SSS) || (cap & MSR_IA32_VMX_EPT_VPID_CAP_SSS_CONTROL_MASK)) &&
+	       !(eptp & (GENMASK(11, 8) | bits_from(p->maxphyaddr)));
+}
+
 static bool exec_vpid_ept(struct vmentry_ctx *c)
 {
 	struct vmentry_result *r = c->r;

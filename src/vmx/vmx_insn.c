@@ -718,30 +718,6 @@ struct vmx_result vmx_insn_inv_type(struct vx_cpu *c, enum vmx_insn_id id, u64 t
 }
 
 /*
- * "VM entry with the 'enable EPT' VM execution control set to 1 would fail due to the EPTP
- * value" (INVEPT page) -- 26.2.1.1 "VM-Execution Control Fields" on the EPTP of 24.6.11
- * "Extended-Page-Table Pointer (EPTP)": the memory type (bits 2:0) must be one
- * IA32_VMX_EPT_VPID_CAP allows (0 UC: bit 8; 6 WB: bit 14); bits 5:3 (page-walk length
- * minus 1) must be 3 (bit 6) or, in later SDMs, 4 (bit 7); bit 6 (accessed/dirty flags)
- * may be 1 only if bit 21 allows; bit 7 (supervisor shadow-stack control, later SDMs) only
- * if bit 23 allows; reserved bits 11:8 and 63:N (N = physical-address width) must be 0.
- * The same rules as vmentry_ctls.c applies at VM entry.
- */
-static bool eptp_valid(const struct cpu_profile *p, u64 eptp)
-{
-	u64 cap = p->vmx.ept_vpid_cap;
-	unsigned type = eptp & 7, walk = (eptp >> 3) & 7;
-	bool type_ok = (type == 0 && (cap & MSR_IA32_VMX_EPT_VPID_CAP_MEMTYPE_UC_MASK)) ||
-		       (type == 6 && (cap & MSR_IA32_VMX_EPT_VPID_CAP_MEMTYPE_WB_MASK));
-	bool walk_ok = (walk == 3 && (cap & MSR_IA32_VMX_EPT_VPID_CAP_PWL4_MASK)) ||
-		       (walk == 4 && (cap & MSR_IA32_VMX_EPT_VPID_CAP_PWL5_MASK));
-	bool ad_ok = !(eptp & BIT(6)) || (cap & MSR_IA32_VMX_EPT_VPID_CAP_AD_FLAGS_MASK);
-	bool sss_ok = !(eptp & BIT(7)) || (cap & MSR_IA32_VMX_EPT_VPID_CAP_SSS_CONTROL_MASK);
-	bool reserved = (eptp & GENMASK(11, 8)) || (p->maxphyaddr < 64 && eptp >> p->maxphyaddr);
-	return type_ok && walk_ok && ad_ok && sss_ok && !reserved;
-}
-
-/*
  * INVEPT page: "CASE INVEPT_TYPE OF 1: IF VM entry ... would fail due to the EPTP value THEN
  * VMfail(Invalid operand to INVEPT/INVVPID); ELSE Invalidate mappings associated with
  * EPTP[51:12]; VMsucceed; 2: Invalidate mappings associated with all EPTPs; VMsucceed".
@@ -752,7 +728,7 @@ static bool eptp_valid(const struct cpu_profile *p, u64 eptp)
 struct vmx_result vmx_insn_invept(struct vx_cpu *c, u64 type, u64 lo, u64 hi)
 {
 	(void)hi;
-	if (type == 1 && !eptp_valid(cpu_profile_of(c), lo))
+	if (type == 1 && !vmentry_eptp_valid(cpu_profile_of(c), lo))
 		return vmfail(c, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
 	tlb_flush_all(c);
 	return succeed();
