@@ -17,6 +17,7 @@
 #include "hv/vcpu.h"
 #include "lib/trace.h"
 #include "vm/boot.h"
+#include "vm/hv_load.h"
 #include "vm/loader.h"
 #include "vx/boot.h"
 #include "vx/vmx.h"
@@ -24,27 +25,6 @@
 #define HVF_CODE 0x100000ull    /* the guest image: HLT */
 #define HVF_SCRATCH 0x200000ull /* free guest RAM for the tests' code and data */
 #define HVF_MAX_REC 64
-
-/* hv_config.load: src/vm's ELF loader and boot-state builder. */
-static inline bool hvf_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram,
-			    struct vx_cpu *cpu, const void *elf, size_t len, char *err,
-			    size_t errlen)
-{
-	(void)ctx;
-	struct vm_image img;
-	if (!vm_elf_load(ram, elf, len, &img, err, errlen))
-		return false;
-	struct vm_boot_params bp = {
-	    .entry = img.entry,
-	    .image_end = img.hi,
-	    .mmio_test_base = VX_MMIO_TEST_BASE,
-	    .console_port = VX_PORT_CONSOLE,
-	    .exit_port = VX_PORT_EXIT,
-	    .timer_port = VX_PORT_TIMER,
-	    .cmdline = cfg->guest_args,
-	};
-	return vm_boot_setup(ram, cpu, &bp, err, errlen);
-}
 
 struct hvf_rec {
 	enum trace_event ev;
@@ -142,7 +122,7 @@ static inline struct hvf *hvf_new_cfg(const struct hv_config *base)
 	f->diag_f = open_memstream(&f->diag, &f->diaglen);
 	trace_init(&f->trace);
 	trace_set_hook(&f->trace, hvf_hook, f);
-	cfg.load = hvf_load;
+	cfg.load = vm_hv_load; /* the loader hook cmd_run.c uses */
 	cfg.console = f->con_f;
 	cfg.diag = f->diag_f;
 	cfg.trace = &f->trace;

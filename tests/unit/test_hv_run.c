@@ -37,7 +37,7 @@ static int run_image(struct run *r, const void *elf, size_t len, const struct hv
 	trace_init(&r->trace);
 	r->rec.nrec = 0;
 	trace_set_hook(&r->trace, hvf_hook, &r->rec);
-	cfg.load = hvf_load;
+	cfg.load = vm_hv_load;
 	cfg.console = con;
 	cfg.trace = &r->trace;
 	if (!cfg.max_insns)
