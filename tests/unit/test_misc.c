@@ -601,6 +601,37 @@ static void test_xlat(void **state)
 	fx_free(f);
 }
 
+/*
+ * Rewriting code at an address already decoded must run the new bytes ("Self-Modifying
+ * Code" in SDM Vol. 3 8.1.3: the processor detects writes to code it may have cached).
+ * Three writers: the host's bulk copy, a host byte write, and a guest store.
+ */
+static void test_code_rewrite_same_address(void **state)
+{
+	(void)state;
+	struct fx *f = fx_setup();
+	struct vx_cpu *c = &f->cpu;
+	fx_code(f, CODE(0xb0, 0x11)); /* mov al, 0x11 */
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_int_equal(c->gpr[RAX] & 0xff, 0x11);
+	fx_code(f, CODE(0xb0, 0x22)); /* same address, new immediate */
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_int_equal(c->gpr[RAX] & 0xff, 0x22);
+	phys_write(&f->phys, FX_CODE + 1, 1, 0x33);
+	c->rip = FX_CODE;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_int_equal(c->gpr[RAX] & 0xff, 0x33);
+	/* mov byte [rbx], 0x44 patches the immediate of the mov at FX_CODE + 3. */
+	fx_code(f, CODE(0xc6, 0x03, 0x44, 0xb0, 0x55));
+	c->gpr[RBX] = FX_CODE + 4;
+	assert_int_equal(fx_steps(f, 2), STEP_RETIRED);
+	assert_int_equal(c->gpr[RAX] & 0xff, 0x44);
+	c->rip = FX_CODE + 3;
+	assert_int_equal(fx_steps(f, 1), STEP_RETIRED);
+	assert_int_equal(c->gpr[RAX] & 0xff, 0x44);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -615,6 +646,7 @@ int main(void)
 	    cmocka_unit_test(test_clflush_rights),
 	    cmocka_unit_test(test_hints),
 	    cmocka_unit_test(test_xlat),
+	    cmocka_unit_test(test_code_rewrite_same_address),
 	    cmocka_unit_test(test_monitor_cpuid),
 	    cmocka_unit_test(test_monitor),
 	    cmocka_unit_test(test_mwait),
