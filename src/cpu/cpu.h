@@ -140,6 +140,9 @@ struct cpu_profile;
 /* ---- the software TLB: linear page -> host pointer with permissions ---- */
 
 #define TLB_SIZE 256
+/* Tags carry a flush generation above the 53 bits a linear page number + 1 needs, so a full
+ * flush (every VM entry and exit) is one increment instead of clearing the array. */
+#define TLB_GEN_SHIFT 53
 enum {
 	TLB_R = 1,     /* readable at CPL 0 (supervisor), SMAP not considered */
 	TLB_W = 2,     /* writable at CPL 0 (dirty already set, not a code page) */
@@ -151,7 +154,7 @@ enum {
 	TLB_GLOBAL = 128,
 };
 struct tlb_entry {
-	u64 tag;  /* linear page number + 1; 0 = empty */
+	u64 tag;  /* tlb_key(): linear page number + 1, with the flush generation; 0 = empty */
 	u8 *host; /* host pointer of the physical page, NULL for MMIO */
 	u64 pa;   /* physical page address */
 	u32 perm; /* TLB_* */
@@ -248,6 +251,7 @@ struct vx_cpu {
 	struct vx_phys *phys;
 	const struct cpu_profile *profile;
 	struct tlb_entry tlb[TLB_SIZE];
+	u64 tlb_gen; /* flush generation, in the tag bits above TLB_GEN_SHIFT (never 0) */
 	struct code_cache cc;
 	struct insn scratch; /* uncached decode (page-crossing or non-RAM code) */
 	void *decoder;       /* ZydisDecoder */

@@ -38,7 +38,11 @@
 
 void tlb_flush_all(struct vx_cpu *c)
 {
-	memset(c->tlb, 0, sizeof(c->tlb));
+	c->tlb_gen += 1ull << TLB_GEN_SHIFT;
+	if (!c->tlb_gen) { /* wrapped: entries of the first generation could match again */
+		memset(c->tlb, 0, sizeof(c->tlb));
+		c->tlb_gen = 1ull << TLB_GEN_SHIFT;
+	}
 	c->cc.cur_lin = 0;
 }
 
@@ -53,7 +57,7 @@ void tlb_flush_nonglobal(struct vx_cpu *c)
 void tlb_flush_page(struct vx_cpu *c, u64 la)
 {
 	struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
-	if (e->tag == (la >> 12) + 1)
+	if (e->tag == tlb_key(c, la))
 		e->tag = 0;
 	c->cc.cur_lin = 0;
 }
@@ -259,7 +263,7 @@ static void tlb_fill(struct vx_cpu *c, u64 la, const struct walk *w, u32 allow)
 	}
 	if (w->global)
 		p |= TLB_GLOBAL;
-	e->tag = (la >> 12) + 1;
+	e->tag = tlb_key(c, la);
 	e->pa = w->page;
 	e->host = phys_ram_ptr(c->phys, w->page);
 	if (e->host && c->phys->ram_size - w->page < 4096)
@@ -368,7 +372,7 @@ enum cpu_step mmu_translate_step(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa
 	if (!(acc & ACC_IMPLICIT)) {
 		unsigned kind = (acc & ACC_RMW) ? ACC_WRITE : (acc & ACC_KIND);
 		const struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
-		if (e->tag == (la >> 12) + 1 && (e->perm & tlb_need(c, kind))) {
+		if (e->tag == tlb_key(c, la) && (e->perm & tlb_need(c, kind))) {
 			*pa = e->pa | (la & 4095);
 			return STEP_RETIRED;
 		}

@@ -102,10 +102,16 @@ static inline void host_store(u8 *p, unsigned size, u64 v)
 	}
 }
 
+/* The tag of la's page in the current flush generation. */
+static inline u64 tlb_key(const struct vx_cpu *c, u64 la)
+{
+	return ((la >> 12) + 1) | c->tlb_gen;
+}
+
 static inline struct tlb_entry *tlb_hit(struct vx_cpu *c, u64 la, u32 need, unsigned size)
 {
 	struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
-	if (e->tag == (la >> 12) + 1 && (e->perm & need) && e->host && (la & 4095) + size <= 4096)
+	if (e->tag == tlb_key(c, la) && (e->perm & need) && e->host && (la & 4095) + size <= 4096)
 		return e;
 	return NULL;
 }

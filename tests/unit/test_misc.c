@@ -576,6 +576,33 @@ static void test_invpcid_tlb(void **state)
 	fx_free(f);
 }
 
+/*
+ * Full flushes advance the TLB generation instead of clearing the array: a translation
+ * cached before a flush must miss after it, after a later non-global flush, and after the
+ * generation counter wraps (4.10.4 "Invalidation of TLBs and Paging-Structure Caches").
+ */
+static void test_tlb_flush_generations(void **state)
+{
+	(void)state;
+	struct fx *f = fx_setup();
+	f->cpu.cr4 |= X86_CR4_PGE;
+	stale_mapping(f, true);
+	tlb_flush_all(&f->cpu);
+	tlb_flush_nonglobal(&f->cpu);
+	assert_int_equal(load(f, STALE_LA), 0x2e);
+	for (unsigned wraps = 0; wraps < 2; wraps++) {
+		stale_mapping(f, true);
+		const struct tlb_entry *e = &f->cpu.tlb[(STALE_LA >> 12) & (TLB_SIZE - 1)];
+		for (u64 k = 0; k < (1ull << (64 - TLB_GEN_SHIFT)); k++) {
+			tlb_flush_all(&f->cpu);
+			assert_true(e->tag != tlb_key(&f->cpu, STALE_LA));
+		}
+		assert_true(f->cpu.tlb_gen != 0);
+		assert_int_equal(load(f, STALE_LA), 0x2e);
+	}
+	fx_free(f);
+}
+
 /* XLAT: AL <- [RBX + AL]; 67H uses EBX; FS override adds its base. */
 static void test_xlat(void **state)
 {
@@ -645,6 +672,7 @@ int main(void)
 	    cmocka_unit_test(test_clflush),
 	    cmocka_unit_test(test_clflush_rights),
 	    cmocka_unit_test(test_hints),
+	    cmocka_unit_test(test_tlb_flush_generations),
 	    cmocka_unit_test(test_xlat),
 	    cmocka_unit_test(test_code_rewrite_same_address),
 	    cmocka_unit_test(test_monitor_cpuid),
