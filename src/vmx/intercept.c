@@ -517,7 +517,7 @@ u32 vmx_info_io(const struct insn *i, unsigned seg)
 
 static struct vmx_result result(enum vmx_outcome o, u32 error)
 {
-	return (struct vmx_result){o, error, 0};
+	return (struct vmx_result){.out = (u8)o, .error = error};
 }
 
 /* 30.2 "Conventions": VMfailValid stores the error number in the current VMCS. */

@@ -47,7 +47,7 @@ static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096,
 
 static struct vmx_result outcome(enum vmx_outcome o, u32 error)
 {
-	return (struct vmx_result){o, error, 0};
+	return (struct vmx_result){.out = (u8)o, .error = error};
 }
 
 static struct vmx_result succeed(void)

@@ -41,10 +41,12 @@ enum vmx_outcome {
 	VMX_OUT_ENTERED,
 };
 
+/* Eight bytes, returned in one register: every VMREAD/VMWRITE of L0 returns one, and a
+ * wider struct was assembled on the stack and reloaded (a store-forwarding stall). */
 struct vmx_result {
-	enum vmx_outcome out;
-	u32 error; /* VMX_OUT_FAIL_VALID: VM-instruction error */
+	u8 out;    /* enum vmx_outcome */
 	u8 step;   /* VMX_OUT_ENTERED: enum cpu_step after the entry */
+	u32 error; /* VMX_OUT_FAIL_VALID: VM-instruction error */
 };
 
 enum vmx_insn_id {
