@@ -21,11 +21,13 @@ struct call {
 	struct vmx_result r;
 };
 
-static struct call begin(struct vx_cpu *c, enum vmx_insn_id id)
+/* Fills *k in place: a returned struct call was stored piecewise and reloaded wider (a
+ * store-forwarding stall on every VMREAD of L0). */
+static void begin(struct call *k, struct vx_cpu *c, enum vmx_insn_id id)
 {
-	struct call k = {.c = c, .saved = c->event};
-	k.r = vmx_insn_begin(c, id);
-	return k;
+	k->c = c;
+	k->saved = c->event;
+	k->r = vmx_insn_begin(c, id);
 }
 
 static bool proceed(const struct call *k)
@@ -89,7 +91,8 @@ const char *vx_vmx_outcome_name(enum vx_vmx_outcome o)
 static struct vx_vmx_result ptr_call(struct vx_cpu *c, enum vmx_insn_id id, u64 pa,
 				     struct vmx_result (*fn)(struct vx_cpu *, u64))
 {
-	struct call k = begin(c, id);
+	struct call k;
+	begin(&k, c, id);
 	if (proceed(&k))
 		k.r = fn(c, pa);
 	return end(&k);
@@ -112,7 +115,8 @@ struct vx_vmx_result vx_vmptrld(struct vx_cpu *c, u64 pa)
 
 struct vx_vmx_result vx_vmxoff(struct vx_cpu *c)
 {
-	struct call k = begin(c, VMXI_VMXOFF);
+	struct call k;
+	begin(&k, c, VMXI_VMXOFF);
 	if (proceed(&k))
 		k.r = vmx_insn_vmxoff(c);
 	return end(&k);
@@ -120,7 +124,8 @@ struct vx_vmx_result vx_vmxoff(struct vx_cpu *c)
 
 struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
 {
-	struct call k = begin(c, VMXI_VMPTRST);
+	struct call k;
+	begin(&k, c, VMXI_VMPTRST);
 	if (proceed(&k))
 		k.r = vmx_insn_vmptrst(c, pa);
 	return end(&k);
@@ -128,7 +133,8 @@ struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
 
 struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 {
-	struct call k = begin(c, VMXI_VMREAD);
+	struct call k;
+	begin(&k, c, VMXI_VMREAD);
 	u64 v = 0;
 	if (proceed(&k)) {
 		k.r = vmx_insn_vmread(c, enc, &v);
@@ -140,7 +146,8 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 {
-	struct call k = begin(c, VMXI_VMWRITE);
+	struct call k;
+	begin(&k, c, VMXI_VMWRITE);
 	if (proceed(&k))
 		k.r = vmx_insn_vmwrite(c, enc, val);
 	return end(&k);
@@ -148,7 +155,8 @@ struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 
 static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
 {
-	struct call k = begin(c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	struct call k;
+	begin(&k, c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
 	if (proceed(&k))
 		k.r = vmx_insn_vmlaunch(c, resume);
 	return end(&k);
@@ -174,7 +182,8 @@ struct vx_vmx_result vx_vmresume(struct vx_cpu *c)
 
 struct vx_vmx_result vx_vmcall(struct vx_cpu *c)
 {
-	struct call k = begin(c, VMXI_VMCALL);
+	struct call k;
+	begin(&k, c, VMXI_VMCALL);
 	if (proceed(&k))
 		k.r = vmx_insn_vmcall(c);
 	return end(&k);
@@ -183,7 +192,8 @@ struct vx_vmx_result vx_vmcall(struct vx_cpu *c)
 static struct vx_vmx_result inv_call(struct vx_cpu *c, enum vmx_insn_id id, u64 type, u64 lo,
 				     u64 hi)
 {
-	struct call k = begin(c, id);
+	struct call k;
+	begin(&k, c, id);
 	if (proceed(&k))
 		k.r = vmx_insn_inv_type(c, id, type);
 	if (proceed(&k))
