@@ -515,18 +515,6 @@ u32 vmx_info_io(const struct insn *i, unsigned seg)
 
 /* ==== VMCS shadowing ==== */
 
-static struct vmx_result result(enum vmx_outcome o, u32 error)
-{
-	return (struct vmx_result){.out = (u8)o, .error = error};
-}
-
-/* 30.2 "Conventions": VMfailValid stores the error number in the current VMCS. */
-static struct vmx_result fail_valid(struct vx_cpu *c, u32 error)
-{
-	vmcs_set(&c->vmx.vmcs, VMCS_SLOT_VM_INSTRUCTION_ERROR, error);
-	return result(VMX_OUT_FAIL_VALID, error);
-}
-
 /*
  * 30.3 VMREAD/VMWRITE "Operation", after the VM-exit test: "ELSIF CPL > 0 THEN #GP(0); ELSIF
  * (in VMX root operation AND current-VMCS pointer is not valid) OR (in VMX non-root operation
@@ -538,11 +526,11 @@ struct vmx_result vmx_shadow_begin(struct vx_cpu *c)
 {
 	if (c->cpl > 0) {
 		fault_gp(c, 0);
-		return result(VMX_OUT_FAULT, 0);
+		return vmx_result_of(VMX_OUT_FAULT, 0);
 	}
 	if (field(c, VMCS_SLOT_VMCS_LINK_POINTER) == VMX_VMCS_INVALID)
-		return result(VMX_OUT_FAIL_INVALID, 0);
-	return result(VMX_OUT_CONTINUE, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
+	return vmx_result_of(VMX_OUT_CONTINUE, 0);
 }
 
 /* Physical address of field slot s in the shadow VMCS (the region layout of vmx_insn.h). */
@@ -572,8 +560,8 @@ struct vmx_result vmx_shadow_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 	u32 err = 0;
 	shadow_load(c, enc, &tmp, &s);
 	if (vmcs_vmread(&tmp, vmx_caps(c), enc, 64, val, &err) != VMX_SUCCEED)
-		return fail_valid(c, err);
-	return result(VMX_OUT_SUCCEED, 0);
+		return vmx_fail_valid(c, err);
+	return vmx_result_of(VMX_OUT_SUCCEED, 0);
 }
 
 /* 30.3 VMWRITE: "field indexed by destination operand in VMCS referenced by VMCS link pointer
@@ -585,7 +573,7 @@ struct vmx_result vmx_shadow_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 	u32 err = 0;
 	shadow_load(c, enc, &tmp, &s);
 	if (vmcs_vmwrite(&tmp, vmx_caps(c), enc, val, 64, &err) != VMX_SUCCEED)
-		return fail_valid(c, err);
+		return vmx_fail_valid(c, err);
 	phys_write(c->phys, shadow_slot_pa(c, s), 8, tmp.field[s]);
-	return result(VMX_OUT_SUCCEED, 0);
+	return vmx_result_of(VMX_OUT_SUCCEED, 0);
 }

@@ -45,26 +45,21 @@
 static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096,
 	      "the VMCS data must fit in a 4-KByte VMCS region");
 
-static struct vmx_result outcome(enum vmx_outcome o, u32 error)
-{
-	return (struct vmx_result){.out = (u8)o, .error = error};
-}
-
 static struct vmx_result succeed(void)
 {
-	return outcome(VMX_OUT_SUCCEED, 0);
+	return vmx_result_of(VMX_OUT_SUCCEED, 0);
 }
 
 static struct vmx_result ud(struct vx_cpu *c)
 {
 	fault_ud(c);
-	return outcome(VMX_OUT_FAULT, 0);
+	return vmx_result_of(VMX_OUT_FAULT, 0);
 }
 
 static struct vmx_result gp0(struct vx_cpu *c)
 {
 	fault_gp(c, 0);
-	return outcome(VMX_OUT_FAULT, 0);
+	return vmx_result_of(VMX_OUT_FAULT, 0);
 }
 
 static bool have_current(const struct vx_cpu *c)
@@ -72,12 +67,10 @@ static bool have_current(const struct vx_cpu *c)
 	return c->vmx.current_vmcs != VMX_VMCS_INVALID;
 }
 
-/* 30.2 "Conventions": VMfailValid(ErrorNumber) stores the error number in the
- * VM-instruction error field of the current VMCS. */
-static struct vmx_result fail_valid(struct vx_cpu *c, u32 error)
+struct vmx_result vmx_fail_valid(struct vx_cpu *c, u32 error)
 {
 	vmcs_set(&c->vmx.vmcs, VMCS_SLOT_VM_INSTRUCTION_ERROR, error);
-	return outcome(VMX_OUT_FAIL_VALID, error);
+	return vmx_result_of(VMX_OUT_FAIL_VALID, error);
 }
 
 /* 30.2: "VMfail(ErrorNumber): IF VMCS pointer is valid THEN VMfailValid(ErrorNumber); ELSE
@@ -85,8 +78,8 @@ static struct vmx_result fail_valid(struct vx_cpu *c, u32 error)
 static struct vmx_result vmfail(struct vx_cpu *c, u32 error)
 {
 	if (!have_current(c))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
-	return fail_valid(c, error);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
+	return vmx_fail_valid(c, error);
 }
 
 bool vmx_outcome_rflags(struct vx_cpu *c, struct vmx_result r)
@@ -415,7 +408,7 @@ static struct vmx_result begin_vmxon(struct vx_cpu *c, const struct cpu_profile 
 		return ud(c);
 	if (c->vmx.in_vmx) {
 		if (c->vmx.non_root)
-			return outcome(VMX_OUT_VMEXIT, 0);
+			return vmx_result_of(VMX_OUT_VMEXIT, 0);
 		if (c->cpl > 0)
 			return gp0(c);
 		return vmfail(c, VMXERR_VMXON_IN_ROOT);
@@ -424,7 +417,7 @@ static struct vmx_result begin_vmxon(struct vx_cpu *c, const struct cpu_profile 
 	if (c->cpl > 0 || !fixed_ok(c->cr0, v->cr0_fixed0, v->cr0_fixed1) ||
 	    !fixed_ok(c->cr4, v->cr4_fixed0, v->cr4_fixed1) || !feature_control_ok(c))
 		return gp0(c);
-	return outcome(VMX_OUT_CONTINUE, 0);
+	return vmx_result_of(VMX_OUT_CONTINUE, 0);
 }
 
 /* VMCALL page: "IF not in VMX operation THEN #UD; ELSIF in VMX non-root operation THEN VM
@@ -435,13 +428,13 @@ static struct vmx_result begin_vmcall(struct vx_cpu *c)
 	if (!c->vmx.in_vmx)
 		return ud(c);
 	if (c->vmx.non_root)
-		return outcome(VMX_OUT_VMEXIT, 0);
+		return vmx_result_of(VMX_OUT_VMEXIT, 0);
 	if ((c->rflags & RFLAGS_VM) ||
 	    ((c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & SEG_AR_L)))
 		return ud(c);
 	if (c->cpl > 0)
 		return gp0(c);
-	return outcome(VMX_OUT_CONTINUE, 0);
+	return vmx_result_of(VMX_OUT_CONTINUE, 0);
 }
 
 /* VMFUNC page: "#UD If executed outside VMX non-root operation".  In non-root operation
@@ -450,7 +443,7 @@ static struct vmx_result begin_vmfunc(struct vx_cpu *c)
 {
 	if (!c->vmx.in_vmx || !c->vmx.non_root)
 		return ud(c);
-	return outcome(VMX_OUT_VMEXIT, 0);
+	return vmx_result_of(VMX_OUT_VMEXIT, 0);
 }
 
 /*
@@ -484,12 +477,12 @@ struct vmx_result vmx_insn_begin(struct vx_cpu *c, enum vmx_insn_id id)
 	if (!c->vmx.in_vmx || mode_ud(c))
 		return ud(c);
 	if (c->vmx.non_root)
-		return outcome(VMX_OUT_VMEXIT, 0);
+		return vmx_result_of(VMX_OUT_VMEXIT, 0);
 	if (c->cpl > 0)
 		return gp0(c);
 	if ((id == VMXI_VMREAD || id == VMXI_VMWRITE) && !have_current(c))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
-	return outcome(VMX_OUT_CONTINUE, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
+	return vmx_result_of(VMX_OUT_CONTINUE, 0);
 }
 
 /* ==== VMXON, VMXOFF ==== */
@@ -505,10 +498,10 @@ struct vmx_result vmx_insn_vmxon(struct vx_cpu *c, u64 pa)
 {
 	const struct cpu_profile *p = cpu_profile_of(c);
 	if (!region_addr_ok(p, pa))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
 	u32 rev = (u32)phys_read(c->phys, pa, 4);
 	if ((rev & REV_MASK) != revision_id(p) || (rev & REV_SHADOW))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
 	struct vmx_state *x = &c->vmx;
 	x->in_vmx = true;
 	x->non_root = false;
@@ -617,9 +610,9 @@ struct vmx_result vmx_insn_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 {
 	u32 error = 0;
 	if (!have_current(c))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
 	if (vmcs_vmread(&c->vmx.vmcs, vmx_caps(c), enc, 64, val, &error) != VMX_SUCCEED)
-		return fail_valid(c, error);
+		return vmx_fail_valid(c, error);
 	return succeed();
 }
 
@@ -630,9 +623,9 @@ struct vmx_result vmx_insn_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 {
 	u32 error = 0;
 	if (!have_current(c))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
 	if (vmcs_vmwrite(&c->vmx.vmcs, vmx_caps(c), enc, val, 64, &error) != VMX_SUCCEED)
-		return fail_valid(c, error);
+		return vmx_fail_valid(c, error);
 	return succeed();
 }
 
@@ -654,7 +647,7 @@ static bool mov_ss_blocking(const struct vx_cpu *c)
  */
 static struct vmx_result entered(enum cpu_step step)
 {
-	struct vmx_result r = outcome(VMX_OUT_ENTERED, 0);
+	struct vmx_result r = vmx_result_of(VMX_OUT_ENTERED, 0);
 	r.step = (u8)step;
 	return r;
 }
@@ -672,13 +665,13 @@ struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 {
 	struct vmx_state *x = &c->vmx;
 	if (!have_current(c) || (x->vmcs.revision_id & REV_SHADOW))
-		return outcome(VMX_OUT_FAIL_INVALID, 0);
+		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
 	if (mov_ss_blocking(c))
-		return fail_valid(c, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
+		return vmx_fail_valid(c, VMXERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS);
 	if (!resume && x->launch != VMX_LAUNCH_CLEAR)
-		return fail_valid(c, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
+		return vmx_fail_valid(c, VMXERR_VMLAUNCH_NONCLEAR_VMCS);
 	if (resume && x->launch != VMX_LAUNCH_LAUNCHED)
-		return fail_valid(c, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
+		return vmx_fail_valid(c, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
 	struct vmentry_result er = {0};
 	struct vmentry_env env = {.phys = c->phys, .vmcs_ptr = x->current_vmcs};
 	enum vmentry_outcome e = vmentry_check(&x->vmcs, cpu_profile_of(c), &env, &er);
@@ -687,9 +680,9 @@ struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 	if (e != VMENTRY_OK)
 		trace_vmentry_fail(c->trace, 0, TRACE_L1, er.rule, er.sdm);
 	if (e == VMENTRY_FAIL_CONTROLS)
-		return fail_valid(c, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
+		return vmx_fail_valid(c, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 	if (e == VMENTRY_FAIL_HOST)
-		return fail_valid(c, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
+		return vmx_fail_valid(c, VMXERR_ENTRY_INVALID_HOST_STATE_FIELD);
 	/* 26.8 "VM-Entry Failures During or After Loading Guest State" */
 	if (e == VMENTRY_FAIL_GUEST)
 		return entered(vmexit_entry_failure(c, VMX_EXIT_INVALID_STATE, er.qual));
@@ -714,7 +707,7 @@ struct vmx_result vmx_insn_inv_type(struct vx_cpu *c, enum vmx_insn_id id, u64 t
 		     (cap >> (MSR_IA32_VMX_EPT_VPID_CAP_INVVPID_ADDR_SHIFT + (unsigned)type) & 1);
 	if (!ok)
 		return vmfail(c, VMXERR_INVALID_INVEPT_INVVPID_OPERAND);
-	return outcome(VMX_OUT_CONTINUE, 0);
+	return vmx_result_of(VMX_OUT_CONTINUE, 0);
 }
 
 /*

@@ -49,6 +49,15 @@ struct vmx_result {
 	u32 error; /* VMX_OUT_FAIL_VALID: VM-instruction error */
 };
 
+static inline struct vmx_result vmx_result_of(enum vmx_outcome o, u32 error)
+{
+	return (struct vmx_result){.out = (u8)o, .error = error};
+}
+
+/* 30.2 "Conventions": VMfailValid(ErrorNumber) stores the error number in the
+ * VM-instruction error field of the current VMCS. */
+struct vmx_result vmx_fail_valid(struct vx_cpu *c, u32 error);
+
 enum vmx_insn_id {
 	VMXI_VMXON,
 	VMXI_VMXOFF,
