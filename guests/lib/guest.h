@@ -118,4 +118,23 @@ u64 pt_alias(u64 pa, u64 flags);
  * (what SMEP/SMAP tests need: the loader maps everything user-accessible). */
 void pt_identity_user(bool user);
 
+/* ---- SGX (sgx.c, sgx_call.S) ---- */
+struct vx_enclave_bundle;
+struct enclave {
+	u64 base, size, secs;
+	const struct vx_enclave_bundle *bundle;
+};
+/* ENCLS leaf with RBX/RCX/RDX; returns RAX. */
+u64 encls(u64 leaf, u64 rbx, u64 rcx, u64 rdx);
+/* IA32_FEATURE_CONTROL allows writing IA32_SGXLEPUBKEYHASHn (locked with SGX_LC). */
+bool sgx_lc_writable(void);
+/* Builds a `vmxsgx sign` bundle in the EPC; returns EINIT's RAX (0 = initialized), -1 when the
+ * bundle or the EPC does not fit. */
+long enclave_build(const void *bundle, struct enclave *e);
+void enclave_destroy(struct enclave *e);
+u64 enclave_tcs(const struct enclave *e, unsigned n);
+/* At CPL 3: EENTER through tcs with arguments a, b; the enclave's result. */
+u64 enclave_enter(u64 tcs, u64 a, u64 b);
+extern char vx_aep[];
+
 #endif

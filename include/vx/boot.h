@@ -70,7 +70,12 @@ _Static_assert(sizeof(struct vx_boot_info) == 80, "vx_boot_info size");
 /* ---- memory ---- */
 #define VX_BOOT_RAM_DEFAULT (64ull << 20)
 #define VX_BOOT_RAM_MIN (4ull << 20)
-#define VX_BOOT_RAM_MAX (3ull << 30)  /* RAM ends below the MMIO hole at 3 GiB */
+#define VX_BOOT_RAM_MAX (3ull << 30) /* RAM ends below the MMIO hole at 3 GiB */
+/* The EPC section (with --sgx sgx1|sgx2): guest-physical VX_EPC_BASE, in the hole above RAM and
+ * below the MMIO test device, inside the boot identity map; --epc sets the size. */
+#define VX_EPC_BASE 0xC0000000ull
+#define VX_EPC_DEFAULT (8ull << 20)
+#define VX_EPC_MAX (256ull << 20)
 #define VX_BOOT_IMAGE_MIN 0x100000ull /* images load at or above this address */
 
 #define VX_BOOT_INFO_ADDR 0x1000ull

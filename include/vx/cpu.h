@@ -59,6 +59,15 @@ unsigned vx_cpu_features(const struct vx_cpu *c);
  * than the profile has. */
 enum vx_sgx_mode { VX_SGX_OFF, VX_SGX1, VX_SGX2 };
 bool vx_cpu_restrict_sgx(struct vx_cpu *c, enum vx_sgx_mode mode, bool lc);
+/*
+ * The EPC section (SDM Vol. 3D 38.5 "Enclave Page Cache"): host-physical [base, base + size)
+ * of the processor-reserved range, 4 KiB aligned, outside RAM and MMIO.  vx_phys_add_epc
+ * creates it (once; false on a bad range or out of memory); vx_cpu_set_epc makes the
+ * processor's CPUID.(12H, 2) enumerate it (false without SGX).  The machine's root key for
+ * EGETKEY/EREPORT is derived from `seed`.
+ */
+bool vx_phys_add_epc(struct vx_phys *p, u64 base, u64 size, u64 seed);
+bool vx_cpu_set_epc(struct vx_cpu *c, u64 base, u64 size);
 
 enum vx_reg {
 	VX_RAX,

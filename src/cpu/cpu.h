@@ -10,6 +10,7 @@
 
 #include "arch/types.h"
 #include "cpu/phys.h"
+#include "sgx/sgx_state.h"
 #include "vmx/vmx_state.h"
 
 struct vx_cpu;
@@ -212,6 +213,7 @@ struct vx_cpu {
 	};
 	bool nmi_blocked;
 	struct vmx_state vmx; /* VMX operation (src/vmx) */
+	struct sgx_cpu sgx;   /* enclave mode (src/sgx) */
 	struct {
 		u64 la;     /* MONITOR: the monitored linear address (its 64-byte line) */
 		bool armed; /* MONITOR armed it; MWAIT disarms it */
@@ -234,6 +236,10 @@ struct vx_cpu {
 		bool delivering;    /* `cur` is being delivered (IDT-vectoring information) */
 		bool cur_injected;  /* `cur` was injected by VM entry */
 		bool inj_enclave;   /* that VM entry had interruptibility bit 4 set */
+		bool cur_aex;       /* `cur` caused an AEX: its delivery is incident to enclave
+				     * mode (exit-reason bit 27) */
+		bool aex_exit;      /* the VM exit being recorded came from enclave mode (its AEX
+				     * ran first) */
 	} vmxnr;
 	/* INIT and SIPI signals (vmx_events.c): unlike vmxnr, kept across VM entries and exits */
 	struct vmx_signals {

@@ -13,9 +13,9 @@
 #include "cpu/ops.h"
 
 static const struct op_family *const families[] = {
-    &op_family_mov,    &op_family_alu,    &op_family_shift,  &op_family_muldiv,
-    &op_family_bit,    &op_family_string, &op_family_branch, &op_family_stack,
-    &op_family_system, &op_family_io,     &op_family_misc,   &op_family_vmx,
+    &op_family_mov,    &op_family_alu,    &op_family_shift, &op_family_muldiv, &op_family_bit,
+    &op_family_string, &op_family_branch, &op_family_stack, &op_family_system, &op_family_io,
+    &op_family_misc,   &op_family_vmx,    &op_family_sgx,
 };
 
 static op_fn *handler_of[ZYDIS_MNEMONIC_MAX_VALUE + 1];

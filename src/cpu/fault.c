@@ -13,6 +13,7 @@
 #include "arch/vmx.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "sgx/sgx.h"
 #include "vmx/vmx_events.h"
 
 enum cpu_step fault_raise(struct vx_cpu *c, unsigned vector, bool has_error, u32 error)
@@ -335,6 +336,10 @@ enum cpu_step cpu_deliver(struct vx_cpu *c)
 {
 	if (c->vmx.non_root)
 		return vmx_deliver(c);
+	/* 40.3: an event in enclave mode runs the AEX first, then is delivered as usual from the
+	 * synthetic state (the frame pushed holds the AEP). */
+	if (c->sgx.active)
+		sgx_aex(c, &c->event, c->rip, vmx_event_is_fault(c, &c->event), false);
 	for (int depth = 0; depth < DELIVERY_CHAIN_MAX; depth++) {
 		struct event ev = c->event;
 		c->event.valid = false;

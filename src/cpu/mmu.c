@@ -18,6 +18,7 @@
 #include "arch/vmx.h"
 #include "cpu/flags.h"
 #include "cpu/fault.h"
+#include "sgx/sgx.h"
 #include "vmx/ept.h"
 
 #define PTE_P BIT(0)
@@ -268,6 +269,8 @@ static void tlb_fill(struct vx_cpu *c, u64 la, const struct walk *w, u32 allow)
 	e->host = phys_ram_ptr(c->phys, w->page);
 	if (e->host && c->phys->ram_size - w->page < 4096)
 		e->host = NULL;
+	if (__builtin_expect(c->sgx.active, 0) && !e->host)
+		e->host = sgx_host_ptr(c, w->page); /* an EPC page sgx_access() let through */
 	e->perm = p & allow;
 }
 
@@ -351,6 +354,12 @@ static enum cpu_step translate_walk(struct vx_cpu *c, u64 la, unsigned acc, u64 
 			return r;
 		w.page = w.pa & ~4095ull;
 	}
+	/* Enclave mode: the EPCM checks come after paging and EPT (38.3, 42.5). */
+	if (__builtin_expect(c->sgx.active, 0)) {
+		r = sgx_access(c, la, w.pa, acc, &allow);
+		if (r != STEP_RETIRED)
+			return r;
+	}
 	tlb_fill(c, la, &w, allow);
 	*pa = w.pa;
 	return STEP_RETIRED;
@@ -400,9 +409,9 @@ enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, uns
 	enum cpu_step r = translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_READ, pa, &first);
 	if (r != STEP_RETIRED)
 		return r;
-	u64 x = phys_read(c->phys, pa[0], first);
+	u64 x = mmu_pa_read(c, pa[0], first);
 	if (first < size)
-		x |= phys_read(c->phys, pa[1], size - first) << (8 * first);
+		x |= mmu_pa_read(c, pa[1], size - first) << (8 * first);
 	*v = x;
 	return STEP_RETIRED;
 }
@@ -414,8 +423,27 @@ enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, uns
 	enum cpu_step r = translate_span(c, la, size, (acc & ~ACC_KIND) | ACC_WRITE, pa, &first);
 	if (r != STEP_RETIRED)
 		return r;
-	phys_write(c->phys, pa[0], first, v);
+	mmu_pa_write(c, pa[0], first, v);
 	if (first < size)
-		phys_write(c->phys, pa[1], size - first, v >> (8 * first));
+		mmu_pa_write(c, pa[1], size - first, v >> (8 * first));
 	return STEP_RETIRED;
+}
+
+u64 mmu_pa_read(struct vx_cpu *c, u64 pa, unsigned size)
+{
+	u8 *h = c->sgx.active ? sgx_host_ptr(c, pa) : NULL;
+	if (!h)
+		return phys_read(c->phys, pa, size);
+	u64 v = 0;
+	memcpy(&v, h, size);
+	return v;
+}
+
+void mmu_pa_write(struct vx_cpu *c, u64 pa, unsigned size, u64 v)
+{
+	u8 *h = c->sgx.active ? sgx_host_ptr(c, pa) : NULL;
+	if (!h)
+		phys_write(c->phys, pa, size, v);
+	else
+		memcpy(h, &v, size);
 }

@@ -73,6 +73,11 @@ void tlb_protect_code(struct vx_cpu *c, u64 pa);
 enum cpu_step mem_read_slow(struct vx_cpu *c, u64 la, unsigned size, u64 *v, unsigned acc);
 enum cpu_step mem_write_slow(struct vx_cpu *c, u64 la, unsigned size, u64 v, unsigned acc);
 
+/* A physical access of an instruction within one page, after its translation: RAM and MMIO
+ * through phys.c; in enclave mode an EPC page the EPCM checks allowed (src/sgx/access.c). */
+u64 mmu_pa_read(struct vx_cpu *c, u64 pa, unsigned size);
+void mmu_pa_write(struct vx_cpu *c, u64 pa, unsigned size, u64 v);
+
 /* Sized host loads and stores: one move each (a byte-wise copy into a u64 on the stack
  * would stall on store forwarding in the hot path). */
 static inline u64 host_load(const u8 *p, unsigned size)

@@ -1137,7 +1137,8 @@ static enum cpu_step op_fsgsbase(struct vx_cpu *c, const struct insn *i)
 /* ==== instructions that raise #UD on the modelled profiles ==== */
 
 /*
- * SGX (ENCLU, ENCLV): #UD until op_sgx.c implements them.  (MONITOR/MWAIT: op_misc.c.)
+ * ENCLV: #UD (no profile enumerates its leaves; ENCLS/ENCLU are src/sgx/op_sgx.c).  (MONITOR/MWAIT:
+ * op_misc.c.)
  */
 static enum cpu_step op_ud(struct vx_cpu *c, const struct insn *i)
 {
@@ -1152,22 +1153,6 @@ static enum cpu_step op_getsec(struct vx_cpu *c, const struct insn *i)
 {
 	if ((c->cr4 & X86_CR4_SMXE) && c->vmx.non_root)
 		return vmexit_insn(c, i, VMX_EXIT_GETSEC, 0, 0);
-	return fault_ud(c);
-}
-
-/*
- * ENCLS (SDM Vol. 3D ENCLS page, "Operation" and exceptions): #UD if CR0.PE = 0, RFLAGS.VM = 1,
- * in SMM (not modelled) or CPUID.(EAX=12H,ECX=0):EAX.SGX1 = 0; #UD if CPL > 0; then, in VMX
- * non-root operation, the VM exit of 25.1.3 "ENCLS" (ENCLS-exiting bitmap, reason 60,
- * qualification 0); the #GP checks and the leaves follow (op_sgx.c, not yet: #UD until then).
- */
-static enum cpu_step op_encls(struct vx_cpu *c, const struct insn *i)
-{
-	if (!(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || !cpu_profile_of(c)->has_sgx1 ||
-	    c->cpl > 0)
-		return fault_ud(c);
-	if (c->vmx.non_root && vmx_encls_exits(c, (u32)c->gpr[RAX]))
-		return vmexit_insn(c, i, VMX_EXIT_ENCLS, 0, 0);
 	return fault_ud(c);
 }
 
@@ -1211,8 +1196,6 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_WRFSBASE, op_fsgsbase},
     {ZYDIS_MNEMONIC_WRGSBASE, op_fsgsbase},
     /* #UD placeholders (see op_ud) */
-    {ZYDIS_MNEMONIC_ENCLS, op_encls},
-    {ZYDIS_MNEMONIC_ENCLU, op_ud},
     {ZYDIS_MNEMONIC_ENCLV, op_ud},
     {ZYDIS_MNEMONIC_GETSEC, op_getsec},
 };

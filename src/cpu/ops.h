@@ -43,7 +43,7 @@ struct op_family {
 
 extern const struct op_family op_family_mov, op_family_alu, op_family_shift, op_family_muldiv,
     op_family_bit, op_family_string, op_family_branch, op_family_stack, op_family_system,
-    op_family_io, op_family_misc, op_family_vmx;
+    op_family_io, op_family_misc, op_family_vmx, op_family_sgx;
 
 /* MOV to/from segment, control and debug registers; PUSH/POP FS/GS (op_system.c). */
 op_fn op_mov_special;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sgx/epc.h"
+
 bool phys_init(struct vx_phys *p, u64 ram_size)
 {
 	memset(p, 0, sizeof(*p));
@@ -21,6 +23,8 @@ bool phys_init(struct vx_phys *p, u64 ram_size)
 
 void phys_free(struct vx_phys *p)
 {
+	epc_destroy(p->epc);
+	p->epc = NULL;
 	free(p->ram);
 	free(p->code_pages);
 	p->ram = NULL;

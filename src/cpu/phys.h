@@ -10,6 +10,7 @@
 #include "arch/types.h"
 
 struct vx_phys;
+struct sgx_epc;
 
 typedef u64 mmio_read_fn(void *ctx, u64 pa, unsigned size);
 typedef void mmio_write_fn(void *ctx, u64 pa, unsigned size, u64 value);
@@ -28,6 +29,9 @@ struct vx_phys {
 	u64 ram_size;
 	struct mmio_region mmio[PHYS_MAX_MMIO];
 	unsigned nmmio;
+	/* The EPC section of the processor-reserved range (src/sgx/epc.h); NULL without SGX.
+	 * phys_read/phys_write treat it as unbacked: abort-page semantics. */
+	struct sgx_epc *epc;
 	/* One bit per RAM page: the page holds decoded instructions (writes must invalidate). */
 	u64 *code_pages;
 	/* Called when a code page is written: the owner invalidates decoded instructions. */

@@ -22,6 +22,7 @@
 #include "cpu/decode.h"
 #include "cpu/ops.h"
 #include "cpu/step.h"
+#include "sgx/sgx.h"
 #include "vmx/vmx_events.h"
 
 static void code_write(void *ctx, u64 pa)
@@ -122,7 +123,7 @@ static enum cpu_step fetch_uncached(struct vx_cpu *c, struct insn *out)
 		if (r != STEP_RETIRED)
 			return r; /* #PF, or a VM exit (EPT) on the fetch */
 		for (size_t k = 0; k < want; k++)
-			buf[have + k] = (u8)phys_read(c->phys, pa + k, 1);
+			buf[have + k] = (u8)mmu_pa_read(c, pa + k, 1);
 		have += want;
 		enum decode_status st = decode_insn(c->decoder, buf, have, out);
 		if (st == DECODE_OK)
@@ -143,6 +144,10 @@ static const struct insn *fetch_slow(struct vx_cpu *c, struct insn *scratch, enu
 	struct insn *e = b ? block_new_record(b) : NULL;
 	if (!b || (!b->idx[pa & 4095] && !e)) {
 		*r = fetch_uncached(c, scratch);
+		/* Enclave code lives in the EPC, never in a RAM code block: every instruction an
+		 * enclave runs comes through here and meets Table 39-1 (src/sgx/aex.c). */
+		if (*r == STEP_RETIRED && c->sgx.active)
+			*r = sgx_fetch_check(c, scratch);
 		return *r == STEP_RETIRED ? scratch : NULL;
 	}
 	c->cc.cur_lin = (c->rip >> 12) + 1;

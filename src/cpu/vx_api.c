@@ -21,6 +21,7 @@
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
 #include "cpu/profile.h"
+#include "sgx/epc.h"
 #include "vmx/vmx_events.h"
 
 /* A processor, its copy of the profile, and what its owner registered; vx_cpu.host points
@@ -204,6 +205,25 @@ bool vx_cpu_restrict_sgx(struct vx_cpu *c, enum vx_sgx_mode mode, bool lc)
 	if ((unsigned)mode >= ARRAY_SIZE(m))
 		return false;
 	return cpu_profile_restrict_sgx(&api_of(c)->profile, m[mode], lc);
+}
+
+bool vx_phys_add_epc(struct vx_phys *p, u64 base, u64 size, u64 seed)
+{
+	if (p->epc || !size || ((base | size) & 4095) || base + size < base || base < p->ram_size)
+		return false;
+	for (unsigned i = 0; i < p->nmmio; i++)
+		if (base < p->mmio[i].base + p->mmio[i].size && p->mmio[i].base < base + size)
+			return false;
+	u8 key[16];
+	for (unsigned k = 0; k < 16; k++)
+		key[k] = (u8)((seed * 0x9e3779b97f4a7c15ull) >> (8 * (k % 8))) ^ (u8)(0xa5 + k);
+	p->epc = epc_create(base, size, key);
+	return p->epc != NULL;
+}
+
+bool vx_cpu_set_epc(struct vx_cpu *c, u64 base, u64 size)
+{
+	return cpu_profile_set_epc(&api_of(c)->profile, base, size);
 }
 
 /* ---- registers ---- */

@@ -55,6 +55,7 @@ struct vm {
 	struct vx_trace *trace; /* cfg.trace: NULL = off */
 	u8 mmio[VX_MMIO_TEST_SIZE];
 	struct vm_timer timer;
+	u64 epc_size; /* bytes of EPC at VX_EPC_BASE, 0 without SGX */
 	bool loaded;
 	bool exited;
 	int exit_status;
@@ -297,6 +298,25 @@ static bool fail(char *err, size_t errlen, const char *msg)
 	return false;
 }
 
+/* --sgx / --sgx-lc / --epc: narrow the profile's SGX, create the EPC section and make CPUID
+ * leaf 12H enumerate it (SDM Vol. 3D 37.7.2 Table 37-6). */
+static bool sgx_setup(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = &vm->cfg;
+	if (!vx_cpu_restrict_sgx(vm->cpu, cfg->sgx, cfg->sgx_lc))
+		return fail(err, errlen, "the CPU profile does not have the SGX asked for");
+	if (cfg->sgx == VX_SGX_OFF)
+		return true;
+	u64 size = cfg->epc_size ? cfg->epc_size : VX_EPC_DEFAULT;
+	if ((size & 4095) || size > VX_EPC_MAX)
+		return fail(err, errlen, "EPC size must be a multiple of 4 KiB up to 256 MiB");
+	if (!vx_phys_add_epc(vm->phys, VX_EPC_BASE, size, 1) ||
+	    !vx_cpu_set_epc(vm->cpu, VX_EPC_BASE, size))
+		return fail(err, errlen, "cannot create the EPC section");
+	vm->epc_size = size;
+	return true;
+}
+
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
 	u64 ram = cfg->ram_size ? cfg->ram_size : VX_BOOT_RAM_DEFAULT;
@@ -323,8 +343,10 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	if (vm->trace)
 		trace_set_clock(vm->trace, trace_clock, vm);
 	vm->timer.vector = 0x20;
-	/* No EPC in bare mode until the SGX issue lands: the guest sees no SGX. */
-	vx_cpu_restrict_sgx(vm->cpu, VX_SGX_OFF, false);
+	if (!sgx_setup(vm, err, errlen)) {
+		vm_destroy(vm);
+		return NULL;
+	}
 	vx_cpu_set_io_hook(vm->cpu, vm_port_io, vm);
 	vx_cpu_set_event_hook(vm->cpu, on_event, vm);
 	return vm;
@@ -364,6 +386,8 @@ bool vm_load_elf(struct vm *vm, const void *elf, size_t len, char *err, size_t e
 	    .exit_port = VX_PORT_EXIT,
 	    .timer_port = VX_PORT_TIMER,
 	    .cmdline = vm->cfg.guest_args,
+	    .epc_base = vm->epc_size ? VX_EPC_BASE : 0,
+	    .epc_size = vm->epc_size,
 	};
 	if (!vm_boot_setup(vm->phys, vm->cpu, &bp, err, errlen))
 		return false;

@@ -26,6 +26,11 @@ struct vm_config {
 	 * processor's retired-instruction count (cpu 0, level L1); vm_destroy clears it. */
 	struct vx_trace *trace;
 	FILE *diag; /* one-line warnings (misused device ports); NULL = none */
+	/* SGX the machine exposes (--sgx, --sgx-lc, --epc): off by default; with SGX an EPC
+	 * section of epc_size bytes (0 = VX_EPC_DEFAULT) at VX_EPC_BASE. */
+	enum vx_sgx_mode sgx;
+	bool sgx_lc;
+	u64 epc_size;
 };
 
 enum vm_stop {

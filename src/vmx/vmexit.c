@@ -21,6 +21,7 @@
 #include "cpu/mmu.h"
 #include "cpu/msr.h"
 #include "cpu/profile.h"
+#include "sgx/sgx.h"
 #include "vmx/vmx_events.h"
 #include "vmx/vmx_insn.h"
 
@@ -119,7 +120,8 @@ static enum cpu_step vmx_abort(struct vx_cpu *c, enum vmx_abort code)
  * interruptibility bit 4 set ("left unmodified"). */
 static bool enclave_exit(const struct vx_cpu *c)
 {
-	return vmx_in_enclave(c) || (c->vmxnr.cur_injected && c->vmxnr.inj_enclave);
+	return vmx_in_enclave(c) || c->vmxnr.cur_aex ||
+	       (c->vmxnr.cur_injected && c->vmxnr.inj_enclave);
 }
 
 /* 27.2.3: "IDT-vectoring information ... for VM exits that occur during event delivery";
@@ -170,10 +172,13 @@ static void record_addresses(struct vx_cpu *c, const struct vmexit_info *e)
 	/* 27.2.1: EPT violations write the guest-physical address and, when qualification bit
 	 * 7 says it is valid, the guest-linear address; EPT misconfigurations the former. */
 	bool ept = e->reason == VMX_EXIT_EPT_VIOLATION || e->reason == VMX_EXIT_EPT_MISCONFIG;
+	/* 27.2.1: for an access during execution of an instruction in enclave mode, bits 11:0
+	 * of both addresses are cleared (not for one while delivering an event after the AEX). */
+	u64 low = vmx_in_enclave(c) && !c->vmxnr.delivering ? ~0xfffull : ~0ull;
 	if (e->gpa_valid || ept)
-		SET(c, GUEST_PHYSICAL_ADDRESS, e->gpa);
+		SET(c, GUEST_PHYSICAL_ADDRESS, e->gpa & low);
 	if (e->gla_valid || (e->reason == VMX_EXIT_EPT_VIOLATION && (e->qual & BIT(7))))
-		SET(c, GUEST_LINEAR_ADDRESS, e->gla);
+		SET(c, GUEST_LINEAR_ADDRESS, e->gla & low);
 }
 
 static void record_exit(struct vx_cpu *c, const struct vmexit_info *e, bool enclave)
@@ -185,8 +190,10 @@ static void record_exit(struct vx_cpu *c, const struct vmexit_info *e, bool encl
 	/* "For all other VM exits, this field is cleared"; bits 11:0 of a #PF address are
 	 * cleared for a fault on an enclave instruction (A1). */
 	u64 qual = e->qual;
-	if (vmx_in_enclave(c) && !c->vmxnr.delivering && e->reason == VMX_EXIT_EXCEPTION_NMI &&
-	    (e->intr_info & VMX_INTR_INFO_VECTOR_MASK) == X86_VEC_PF)
+	if (vmx_in_enclave(c) && !c->vmxnr.delivering &&
+	    ((e->reason == VMX_EXIT_EXCEPTION_NMI &&
+	      (e->intr_info & VMX_INTR_INFO_VECTOR_MASK) == X86_VEC_PF) ||
+	     e->reason == VMX_EXIT_APIC_ACCESS))
 		qual &= ~0xfffull;
 	SET(c, EXIT_QUALIFICATION, qual);
 	record_addresses(c, e);
@@ -287,6 +294,8 @@ static void save_rip_rsp_rflags(struct vx_cpu *c, const struct vmexit_info *e)
 	    e->reason == VMX_EXIT_EPT_MISCONFIG)
 		rf = c->vmxnr.delivering ? image_rf(c, rf) : RFLAGS_RF;
 	else if (e->rf == VMEXIT_RF_CLEAR)
+		rf = 0;
+	if (vmx_in_enclave(c)) /* the AEX cleared RF; "other RF rules" do not apply */
 		rf = 0;
 	else if (e->rf == VMEXIT_RF_SET)
 		rf = RFLAGS_RF;
@@ -436,15 +445,42 @@ static bool host_nmi_blocking(const struct vx_cpu *c, const struct vmexit_info *
 	return nmi_exit || vmx_nmi_blocking_real(c);
 }
 
+/* 40.3: a VM exit in enclave mode runs the AEX first.  SSA.RIP is what the exit would save
+ * as guest RIP; EXITINFO reports the exception for exception exits; a #PF exiting directly
+ * writes no CR2. */
+static void exit_aex(struct vx_cpu *c, const struct vmexit_info *e)
+{
+	struct event ev, *pev = NULL;
+	if (e->reason == VMX_EXIT_EXCEPTION_NMI && (e->intr_info & VMX_INTR_INFO_VALID)) {
+		ev = (struct event){
+		    .valid = true,
+		    .vector = e->intr_info & VMX_INTR_INFO_VECTOR_MASK,
+		    .type =
+			(u8)((e->intr_info & VMX_INTR_INFO_TYPE_MASK) >> VMX_INTR_INFO_TYPE_SHIFT),
+		    .has_error = e->intr_info & VMX_INTR_INFO_ERROR_CODE,
+		    .error_code = e->intr_error,
+		    .has_cr2 = true,
+		    .cr2 = e->qual,
+		};
+		pev = &ev;
+	}
+	sgx_aex(c, pev, e->at_insn ? c->insn_rip : c->rip, e->rf == VMEXIT_RF_SET, true);
+}
+
 enum cpu_step vmexit(struct vx_cpu *c, const struct vmexit_info *e)
 {
 	assert(c->vmx.non_root);
+	c->vmxnr.aex_exit = c->sgx.active;
+	if (c->vmxnr.aex_exit)
+		exit_aex(c, e);
 	bool enclave = enclave_exit(c);
 	record_exit(c, e, enclave);
 	save_control_regs(c);
 	save_segments(c);
 	save_rip_rsp_rflags(c, e);
 	save_nonregister(c, e, enclave);
+	c->vmxnr.aex_exit = false;
+	c->vmxnr.cur_aex = false;
 	if (!store_msrs(c))
 		return vmx_abort(c, VMX_ABORT_SAVE_MSR);
 	return load_host(c, host_nmi_blocking(c, e));

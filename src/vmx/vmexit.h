@@ -99,13 +99,11 @@ u32 vmx_msr_list_max(const struct vx_cpu *c);
  * 63:N is set to the value of bit N-1" (27.5.1, 27.5.2). */
 u64 vmx_canonical(const struct vx_cpu *c, u64 la);
 
-/* The exit engine's view of enclave mode (SDM Vol. 3D 40.x "Asynchronous Enclave Exit";
- * exit-reason bit 27, interruptibility bit 4).  No enclave mode exists yet: SGX plugs in
- * here. */
+/* The exit being recorded came from enclave mode (SDM Vol. 3D 40.3 "Asynchronous Enclave
+ * Exit": the AEX ran first; exit-reason bit 27, interruptibility bit 4). */
 static inline bool vmx_in_enclave(const struct vx_cpu *c)
 {
-	(void)c;
-	return false;
+	return c->vmxnr.aex_exit;
 }
 
 #endif

@@ -32,6 +32,7 @@
 #include "cpu/flags.h"
 #include "cpu/msr.h"
 #include "cpu/profile.h"
+#include "sgx/sgx.h"
 #include "vmx/vmexit.h"
 
 #define F(c, name) vmcs_get(&(c)->vmx.vmcs, VMCS_SLOT_##name)
@@ -338,6 +339,7 @@ static enum cpu_step deliver_one(struct vx_cpu *c, const struct event *ev)
 static enum cpu_step delivered(struct vx_cpu *c)
 {
 	c->vmxnr.cur_injected = false;
+	c->vmxnr.cur_aex = false;
 	c->vmxnr.activity = VMX_ACTIVITY_ACTIVE;
 	c->shadow = 0;
 	if (proc(c) & PROC_MONITOR_TRAP_FLAG)
@@ -362,6 +364,12 @@ static enum cpu_step deliver_chain(struct vx_cpu *c, bool injected, u64 dbg)
 		c->event.valid = false;
 		if (check && exception_exits(c, &ev))
 			return exception_exit(c, &ev, unblock, dbg);
+		if (c->sgx.active) {
+			/* 40.3: the AEX, then delivery from the synthetic state; exits during
+			 * that delivery are still incident to enclave mode (27.2.1). */
+			sgx_aex(c, &ev, c->rip, vmx_event_is_fault(c, &ev), false);
+			c->vmxnr.cur_aex = true;
+		}
 		enum cpu_step r = deliver_one(c, &ev);
 		if (r == STEP_RETIRED)
 			return delivered(c);

@@ -1097,7 +1097,8 @@ static void test_getsec(void **state)
 /* ==== ENCLS ==== */
 
 /* ENCLS (spec rule 11): exit 60 iff "enable ENCLS exiting" and bitmap[min(EAX, 63)]; the #UD
- * checks (CPL > 0, no SGX) come first; without an exit the instruction is #UD today. */
+ * checks (CPL > 0, no SGX) come first; without an exit the IA32_FEATURE_CONTROL check follows:
+ * #GP(0) here, where the MSR is not locked with SGX_ENABLE. */
 static void test_encls(void **state)
 {
 	(void)state;
@@ -1105,10 +1106,10 @@ static void test_encls(void **state)
 	struct vx_cpu *c = &f->cpu;
 	set(f, VMCS_SLOT_ENCLS_EXITING_BITMAP, BIT(0) | BIT(63));
 	c->gpr[RAX] = 0;
-	FAULT_IS(f, RUN(f, 0x0f, 0x01, 0xcf), X86_VEC_UD); /* control clear */
+	FAULT_IS(f, RUN(f, 0x0f, 0x01, 0xcf), X86_VEC_GP); /* control clear */
 	proc2_on(f, PROC2_ENCLS_EXITING);
 	c->gpr[RAX] = 2;
-	FAULT_IS(f, RUN(f, 0x0f, 0x01, 0xcf), X86_VEC_UD); /* bit 2 clear */
+	FAULT_IS(f, RUN(f, 0x0f, 0x01, 0xcf), X86_VEC_GP); /* bit 2 clear */
 	assert_true(vmx_encls_exits(c, 63));
 	assert_true(vmx_encls_exits(c, 0xffffffffu));
 	assert_false(vmx_encls_exits(c, 62));

@@ -1144,10 +1144,13 @@ static void test_vmx_sgx_ud(void **state)
 	unsupported_calls = 0;
 	assert_ud(f, EXEC(f, 0xf3, 0x0f, 0xc7, 0x30)); /* vmxon [rax] */
 	assert_ud(f, EXEC(f, 0x0f, 0x01, 0xc1));       /* vmcall */
-	assert_ud(f, EXEC(f, 0x0f, 0x01, 0xcf));       /* encls */
-	assert_ud(f, EXEC(f, 0x0f, 0x01, 0xd7));       /* enclu */
-	assert_ud(f, EXEC(f, 0x0f, 0x37));             /* getsec */
-	assert_int_equal(unsupported_calls, 0);        /* handled, not "unsupported" */
+	/* ENCLS with SGX in the profile but IA32_FEATURE_CONTROL not locked: #GP(0) (Table 37-3);
+	 * ENCLU at CPL 0: #UD. */
+	assert_int_equal(EXEC(f, 0x0f, 0x01, 0xcf), STEP_FAULT);
+	assert_int_equal(f->cpu.event.vector, X86_VEC_GP);
+	assert_ud(f, EXEC(f, 0x0f, 0x01, 0xd7)); /* enclu */
+	assert_ud(f, EXEC(f, 0x0f, 0x37));       /* getsec */
+	assert_int_equal(unsupported_calls, 0);  /* handled, not "unsupported" */
 	fx_free(f);
 }
 

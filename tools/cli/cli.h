@@ -7,6 +7,7 @@ int cli_decode(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_sign(int argc, char **argv);
 void cli_usage(FILE *f);
 
 #endif

@@ -41,25 +41,33 @@ struct run_opts {
 	const char *cpu;
 	const char *guest_args;
 	const char *elf;
+	enum vx_sgx_mode sgx; /* --sgx (VX_SGX_OFF by default) */
+	bool sgx_lc;          /* --sgx-lc on */
+	u64 epc;              /* --epc SIZE (0 = VX_EPC_DEFAULT) */
+	bool sgx_given;       /* one of the three appeared */
 };
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: vmxsgx run [--bare] [options] GUEST.elf\n"
-	      "  --bare               run on the processor alone (default: under the L0 VMX\n"
-	      "                       hypervisor, the guest in VMX non-root operation)\n"
-	      "  --max-insns N        stop after N retired instructions (status 124)\n"
-	      "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
-	      "                       interrupts and the timer ('-': stdout, console to stderr)\n"
-	      "  --trace-format FMT   jsonl (default), text, or chrome (ui.perfetto.dev)\n"
-	      "  --trace-events LIST  only these events, comma-separated (e.g. io,exception)\n"
-	      "  --stats              print the VM-exit statistics on stderr at the end\n"
-	      "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
-	      "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
-	      "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
-	      "  --hide LIST          features the VM does not expose: rdrand,rdseed (under L0)\n"
-	      "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
-	      f);
+	fputs(
+	    "usage: vmxsgx run [--bare] [options] GUEST.elf\n"
+	    "  --bare               run on the processor alone (default: under the L0 VMX\n"
+	    "                       hypervisor, the guest in VMX non-root operation)\n"
+	    "  --max-insns N        stop after N retired instructions (status 124)\n"
+	    "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
+	    "                       interrupts and the timer ('-': stdout, console to stderr)\n"
+	    "  --trace-format FMT   jsonl (default), text, or chrome (ui.perfetto.dev)\n"
+	    "  --trace-events LIST  only these events, comma-separated (e.g. io,exception)\n"
+	    "  --stats              print the VM-exit statistics on stderr at the end\n"
+	    "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
+	    "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
+	    "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
+	    "  --hide LIST          features the VM does not expose: rdrand,rdseed (under L0)\n"
+	    "  --sgx MODE           off (default), sgx1 or sgx2: SGX and an EPC section (--bare)\n"
+	    "  --sgx-lc on|off      flexible launch control (IA32_SGXLEPUBKEYHASHn writable)\n"
+	    "  --epc SIZE           bytes of EPC at 0xC0000000 (default 8M, at most 256M)\n"
+	    "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
+	    f);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -145,41 +153,46 @@ static bool is_opt(const char *a, const char *name)
 	return !strncmp(a, name, n) && (a[n] == 0 || a[n] == '=');
 }
 
-/* The value of --sgx (n = 0) or --sgx-lc (1): 0 when accepted. */
-static int later_value(size_t n, const char *v)
+/* --sgx off|sgx1|sgx2, --sgx-lc on|off, --epc SIZE: 0 when accepted, else the exit status. */
+static int sgx_value(struct run_opts *o, size_t n, const char *v)
 {
+	static const char *const modes[] = {"off", "sgx1", "sgx2"};
+	o->sgx_given = true;
 	switch (n) {
 	case 0:
-		if (!strcmp(v, "off"))
-			return 0;
-		if (!strcmp(v, "sgx1") || !strcmp(v, "sgx2"))
-			return not_yet("--sgx sgx1|sgx2");
+		for (size_t m = 0; m < 3; m++)
+			if (!strcmp(v, modes[m])) {
+				o->sgx = (enum vx_sgx_mode)m;
+				return 0;
+			}
 		return usage_error("--sgx takes off|sgx1|sgx2, not '%s'", v);
-	default:
-		if (!strcmp(v, "off"))
+	case 1:
+		if (!strcmp(v, "on") || !strcmp(v, "off")) {
+			o->sgx_lc = !strcmp(v, "on");
 			return 0;
-		if (!strcmp(v, "on"))
-			return not_yet("--sgx-lc on");
+		}
 		return usage_error("--sgx-lc takes on|off, not '%s'", v);
+	default:
+		if (!parse_size(v, &o->epc) || !o->epc || (o->epc & 4095) || o->epc > VX_EPC_MAX)
+			return usage_error("--epc %s: must be a multiple of 4K up to 256M", v);
+		return 0;
 	}
 }
 
-/* Options of later issues: -1 when `a` is none of them, else 0 (accepted) or an exit status. */
-static int later_option(int argc, char **argv, int *k)
+/* Options of SGX and later issues: -1 when `a` is none of them, else 0 or an exit status. */
+static int later_option(struct run_opts *o, int argc, char **argv, int *k)
 {
-	static const char *const valued[] = {"--sgx", "--sgx-lc"};
+	static const char *const valued[] = {"--sgx", "--sgx-lc", "--epc"};
 	const char *a = argv[*k];
 	if (is_opt(a, "--l1"))
 		return not_yet("--l1 (nested runs)");
-	if (is_opt(a, "--epc"))
-		return not_yet("--epc (SGX)");
 	for (size_t n = 0; n < sizeof(valued) / sizeof(valued[0]); n++) {
-		if (!is_opt(a, valued[n]))
+		if (!is_opt(a, valued[n]) || (n == 0 && is_opt(a, "--sgx-lc")))
 			continue;
 		const char *v = opt_value(argc, argv, k, valued[n]);
 		if (!v)
 			return usage_error("%s needs a value", valued[n]);
-		return later_value(n, v);
+		return sgx_value(o, n, v);
 	}
 	return -1;
 }
@@ -302,7 +315,7 @@ static int parse(struct run_opts *o, int argc, char **argv)
 			o->elf = a;
 			continue;
 		}
-		int st = later_option(argc, argv, &k);
+		int st = later_option(o, argc, argv, &k);
 		if (st < 0)
 			st = value_option(o, argc, argv, &k);
 		if (st)
@@ -369,6 +382,8 @@ static void print_stats(const struct run_opts *o, const struct vx_trace_stats *s
 static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, const void *elf,
 		  size_t len)
 {
+	if (o->sgx != VX_SGX_OFF || o->sgx_lc)
+		return not_yet("--sgx under the L0 hypervisor (SGX virtualization; use --bare)");
 	struct hv_config cfg = {
 	    .ram_size = o->mem,
 	    .profile = o->cpu,
@@ -406,6 +421,9 @@ static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 		return st;
 	}
 	struct vm_config cfg = {
+	    .sgx = o->sgx,
+	    .sgx_lc = o->sgx_lc,
+	    .epc_size = o->epc,
 	    .ram_size = o->mem,
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the files of src/sgx: operand access for the leaves, status reporting, the
+ * enclave measurement and SIGSTRUCT verification (OpenSSL libcrypto), key derivation.
+ */
+#ifndef VX_SGX_SGX_INT_H
+#define VX_SGX_SGX_INT_H
+
+#include "arch/sgx.h"
+#include "arch/sgx_structs.h"
+#include "cpu/ops.h"
+#include "sgx/epc.h"
+#include "sgx/sgx.h"
+
+/* General-purpose register numbers (c->gpr[]). */
+enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI };
+
+/* Reads/writes len bytes of linear memory as an explicit operand of the leaf (the access
+ * rights of the current CPL; #PF/#GP or a VM exit come back as the step result). */
+enum cpu_step sgx_read(struct vx_cpu *c, u64 la, void *buf, size_t len);
+enum cpu_step sgx_write(struct vx_cpu *c, u64 la, const void *buf, size_t len);
+
+/*
+ * An operand that must be an EPC page (ENCLS "EPCPAGE", EENTER's TCS...): translates la
+ * (paging, then EPT in VMX non-root operation) and returns its page index; #PF(la) with the
+ * SGX error-code bit when it does not resolve to the EPC (docs/decisions.md).
+ */
+enum cpu_step sgx_epc_operand(struct vx_cpu *c, u64 la, bool write, u32 *idx);
+/* #PF(la) for an EPCM check of an explicit operand: P, W as given, SGX. */
+enum cpu_step sgx_epcm_fault(struct vx_cpu *c, u64 la, bool write);
+
+/* A leaf's status (SDM Vol. 3D 41.3 "Error codes" convention, Table 41-3): RAX = code,
+ * ZF = (code != 0), CF PF AF SF OF cleared; always STEP_RETIRED. */
+enum cpu_step sgx_status(struct vx_cpu *c, u64 code);
+
+static inline struct sgx_epc *sgx_epc_of(struct vx_cpu *c)
+{
+	return c->phys->epc;
+}
+
+static inline struct epcm *epcm_at(struct vx_cpu *c, u32 idx)
+{
+	return &c->phys->epc->map[idx];
+}
+
+/* ---- measure.c: MRENCLAVE (41.4 ECREATE/EADD/EEXTEND "Operation") ---- */
+bool sgx_mr_start(struct epcm *secs);
+bool sgx_mr_update(struct epcm *secs, const void *block, size_t len); /* multiple of 64 */
+bool sgx_mr_peek(const struct epcm *secs, u8 out[32]); /* the final hash, state kept */
+void sgx_sha256(const void *data, size_t len, u8 out[32]);
+
+/* ---- sigstruct.c: EINIT's SIGSTRUCT checks (38.13, EINIT "Operation") ---- */
+/* 0, SGX_INVALID_SIG_STRUCT (layout/fixed fields) or SGX_INVALID_SIGNATURE (RSA, Q1/Q2). */
+u32 sgx_sigstruct_verify(const struct sgx_sigstruct *s);
+
+/* ---- keys.c: EGETKEY / EREPORT key derivation ---- */
+/* Derives a 128-bit key with AES-CMAC from the machine root key over a derivation buffer. */
+bool sgx_derive_key(const struct sgx_epc *e, const void *buf, size_t len, u8 key[16]);
+bool sgx_cmac(const u8 key[16], const void *data, size_t len, u8 mac[16]);
+
+/* The XSAVE area size SGX uses for XFRM (legacy region + header, no compaction). */
+u32 sgx_xsave_size(u64 xfrm);
+
+#endif
