@@ -142,7 +142,6 @@ static void enter(struct vx_cpu *c, const struct entry *x)
 	g->tcs_la = c->gpr[GPR_RBX];
 	g->base = x->s->baseaddr;
 	g->size = x->s->size;
-	g->mode64 = true;
 	g->ssa_la = x->ssa_la;
 	g->ssa_pa = x->ssa_pa;
 	g->gpr_pa = x->gpr_pa;

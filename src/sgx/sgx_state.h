@@ -21,7 +21,6 @@ struct sgx_cpu {
 	bool active;      /* CR_ENCLAVE_MODE */
 	bool dbgoptin;    /* CR_DBGOPTIN: the entry was opt-in (TCS.FLAGS.DBGOPTIN) */
 	bool saved_tf;    /* CR_SAVE_TF: RFLAGS.TF at an opt-out entry */
-	bool mode64;      /* SECS.ATTRIBUTES.MODE64BIT */
 	u32 tcs;          /* CR_TCS_PA as an EPC page index */
 	u32 secs;         /* CR_ACTIVE_SECS as an EPC page index */
 	u64 tcs_la;       /* CR_TCS_LA */
