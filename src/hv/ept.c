@@ -109,3 +109,24 @@ u64 hv_ept_build(struct vx_phys *p, u64 base, u64 ram_size, u64 mmio_base, bool 
 	 * length minus 1, bit 6 (A/D flags) 0, bits N-1:12 the PML4 table. */
 	return base | EPTP_PWL_4 | walk_memtype;
 }
+
+/*
+ * The guest's EPC section: guest-physical [gpa, gpa + size) mapped to host EPC pages at hpa
+ * with 4-KByte EPT pages (read/write/execute, WB), in page tables from `tables` on (one per
+ * 2-MByte region; gpa is 2-MByte aligned and below 4 GiB).  "Guest EPC backed by host EPC"
+ * (Linux's virtual EPC: the guest's EPC pages are real EPC pages of the host).
+ */
+void hv_ept_map_epc(struct vx_phys *p, u64 base, u64 tables, u64 gpa, u64 hpa, u64 size)
+{
+	static const u8 zero[4096];
+	struct ept_builder b = {.p = p, .base = base, .next = tables};
+	for (u64 region = gpa; region < gpa + size; region += MIB2) {
+		u64 pt = new_table(&b);
+		vx_phys_copy_in(p, pt, zero, sizeof(zero));
+		vx_phys_write(p, pd_of(&b, region) + ((region / MIB2) % 512) * 8, 8, pt | EPT_RWX);
+		for (u64 k = 0; k < 512 && region + k * 4096 < gpa + size; k++)
+			vx_phys_write(p, pt + k * 8, 8,
+				      (hpa + (region - gpa) + k * 4096) | EPT_RWX |
+					  (EPT_MT_WB << EPT_MT_SHIFT));
+	}
+}

@@ -60,6 +60,17 @@ void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 
 enum { EAX, EBX, ECX, EDX };
 
+/* CPUID.(12H,2) (Vol. 3D 37.7.2 Table 37-6): the guest's own EPC section, type 1 (EPC),
+ * property 1 (confidentiality and integrity protected). */
+static void epc_section(const struct hv_config *cfg, u32 r[4])
+{
+	u64 base = VX_EPC_BASE, size = cfg->epc_size ? cfg->epc_size : VX_EPC_DEFAULT;
+	r[EAX] = 1u | ((u32)base & 0xfffff000u);
+	r[EBX] = (u32)(base >> 32) & 0xfffffu;
+	r[ECX] = 1u | ((u32)size & 0xfffff000u);
+	r[EDX] = (u32)(size >> 32) & 0xfffffu;
+}
+
 void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4])
 {
 	switch (leaf) {
@@ -80,10 +91,18 @@ void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4
 			r[ECX] &= ~(u32)BIT(30);
 		break;
 	case 0x12:
-		if (cfg->sgx == VX_SGX_OFF)
+		if (cfg->sgx == VX_SGX_OFF || subleaf > 2) {
 			r[EAX] = r[EBX] = r[ECX] = r[EDX] = 0;
-		else if (cfg->sgx == VX_SGX1 && subleaf == 0)
-			r[EAX] &= ~(u32)BIT(1);
+		} else if (subleaf == 0) {
+			if (cfg->sgx == VX_SGX1)
+				r[EAX] &= ~(u32)BIT(1);
+		} else if (subleaf == 1) {
+			/* PROVISIONKEY (ATTRIBUTES bit 4) only for VMs allowed to provision
+			 * (KVM_CAP_SGX_ATTRIBUTE): never here. */
+			r[EAX] &= ~(u32)BIT(4);
+		} else {
+			epc_section(cfg, r);
+		}
 		break;
 	default: break;
 	}

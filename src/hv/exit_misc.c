@@ -219,13 +219,3 @@ enum hv_ret hv_exit_xsetbv(struct hv_vcpu *v)
 	hv_skip_insn(v);
 	return HV_RESUME;
 }
-
-/* ENCLS (reason 60; 25.1.3: with "enable ENCLS exiting" every leaf whose bit is set in the
- * ENCLS-exiting bitmap exits, and L0 sets all of them).  KVM's handle_encls: #UD when the guest
- * has no SGX (../shared/spec/kvm-sgx.md 4.3 step 1).  SGX is not exposed until SGX
- * virtualization lands. */
-enum hv_ret hv_exit_encls(struct hv_vcpu *v)
-{
-	hv_inject_ud(v);
-	return HV_RESUME;
-}

@@ -15,7 +15,7 @@
  *   emulate the access exits and L0 answers: IA32_FEATURE_CONTROL (the VM's value, locked:
  *           a write raises #GP(0)), the VMX capability MSRs (the processor's values when the
  *           VM exposes VMX, read-only: Appendix A "VMX capability MSRs are read-only"),
- *           IA32_SGXLEPUBKEYHASH0-3 (#GP(0): SGX is not exposed);
+ *           IA32_SGXLEPUBKEYHASH0-3 (the VM's values, sgx.c);
  *   deny    everything else: #GP(0), which is also what the processor would do for an MSR it
  *           does not have (RDMSR/WRMSR pages: "#GP(0) if ECX specifies a reserved or
  *           unimplemented MSR address").
@@ -116,7 +116,9 @@ static bool emulated_read(struct hv_vcpu *v, u32 msr, u64 *val)
 	}
 	if (is_vmx_cap(msr))
 		return !v->cfg.hide_vmx && vx_vmx_read_cap(v->cpu, msr, val);
-	return false; /* SGXLEPUBKEYHASH0-3 and everything denied */
+	if (msr >= MSR_IA32_SGXLEPUBKEYHASH0 && msr <= MSR_IA32_SGXLEPUBKEYHASH3)
+		return hv_lehash_read(v, msr, val);
+	return false; /* everything denied */
 }
 
 enum hv_ret hv_exit_msr_read(struct hv_vcpu *v)
@@ -133,10 +135,17 @@ enum hv_ret hv_exit_msr_read(struct hv_vcpu *v)
 	return HV_RESUME;
 }
 
-/* No MSR that exits is writable by the guest: IA32_FEATURE_CONTROL is locked, the capability
- * MSRs are read-only, the others are denied. */
+/* IA32_FEATURE_CONTROL is locked, the capability MSRs are read-only, the others are denied;
+ * only IA32_SGXLEPUBKEYHASH0-3 may be written (sgx.c). */
 enum hv_ret hv_exit_msr_write(struct hv_vcpu *v)
 {
-	hv_inject_gp(v, 0);
+	u32 msr = (u32)hv_gpr(v, VX_RCX);
+	u64 val = (hv_gpr(v, VX_RDX) << 32) | (hv_gpr(v, VX_RAX) & 0xffffffffull);
+	if (msr < MSR_IA32_SGXLEPUBKEYHASH0 || msr > MSR_IA32_SGXLEPUBKEYHASH3 ||
+	    !hv_lehash_write(v, msr, val)) {
+		hv_inject_gp(v, 0);
+		return HV_RESUME;
+	}
+	hv_skip_insn(v);
 	return HV_RESUME;
 }

@@ -56,12 +56,13 @@ struct hv_config {
 	struct vx_trace *trace; /* not owned; NULL = off (clock set while the vCPU lives) */
 	FILE *diag;             /* one-line warnings; NULL = none */
 	/* What the VM exposes (guest CPUID, IA32_FEATURE_CONTROL); the processor keeps its own. */
-	enum vx_sgx_mode sgx; /* only VX_SGX_OFF until SGX virtualization lands */
-	bool sgx_lc;
-	bool hide_vmx;    /* CPUID.1:ECX.VMX = 0 (VMX is exposed by default, DESIGN.md 4) */
-	bool hide_rdrand; /* CPUID.1:ECX.RDRAND = 0 and RDRAND exiting: #UD */
-	bool hide_rdseed; /* CPUID.(7,0):EBX.RDSEED = 0 and RDSEED exiting: #UD */
-	hv_load_fn *load; /* required by hv_run_elf / hv_vcpu_load */
+	enum vx_sgx_mode sgx; /* SGX the VM exposes (CPUID, FEATURE_CONTROL, an EPC section) */
+	bool sgx_lc;          /* flexible launch control exposed */
+	u64 epc_size;         /* bytes of guest EPC at VX_EPC_BASE; 0 = VX_EPC_DEFAULT */
+	bool hide_vmx;        /* CPUID.1:ECX.VMX = 0 (VMX is exposed by default, DESIGN.md 4) */
+	bool hide_rdrand;     /* CPUID.1:ECX.RDRAND = 0 and RDRAND exiting: #UD */
+	bool hide_rdseed;     /* CPUID.(7,0):EBX.RDSEED = 0 and RDSEED exiting: #UD */
+	hv_load_fn *load;     /* required by hv_run_elf / hv_vcpu_load */
 	void *load_ctx;
 };
 

@@ -282,8 +282,11 @@ static u32 arm_budget(struct hv_vcpu *v, u32 proc)
 		unsigned x = v->ctls.timer_shift;
 		ticks = (sat_add(tsc, limit) >> x) - (tsc >> x);
 		if (ticks == 0 && ((v->caps.proc >> 32) & PROC_MONITOR_TRAP_FLAG)) {
+			/* MTF stops the guest after one instruction, except inside an enclave
+			 * entered through an opt-out TCS, where MTF is suppressed (SDM Vol. 3D
+			 * 43.2.3): the timer, 2^X instructions at most, is the backstop. */
 			proc |= PROC_MONITOR_TRAP_FLAG;
-			ticks = 0xffffffffu;
+			ticks = 1;
 		} else if (ticks == 0) {
 			ticks = 1; /* no MTF: the stop may come up to 2^X instructions late */
 		} else if (ticks > 0xffffffffu) {

@@ -263,10 +263,11 @@ static void write_controls(struct hv_vcpu *v, u64 eptp)
 	hv_vmwrite(v, VMCS_CR4_GUEST_HOST_MASK, k->cr4_mask);
 	/* 24.4.2: no shadow VMCS: the VMCS link pointer is all ones (26.3.1.5). */
 	hv_vmwrite(v, VMCS_VMCS_LINK_POINTER, ~0ull);
-	/* 24.6.16 (later SDMs: "ENCLS-Exiting Bitmap"): every leaf exits; L0 virtualizes none
-	 * yet (KVM's vmx_write_encls_bitmap starts from all ones). */
+	/* 24.6.16 (later SDMs: "ENCLS-Exiting Bitmap"): KVM's vmx_write_encls_bitmap (sgx.c). */
 	if (k->encls_exiting)
-		hv_vmwrite(v, VMCS_ENCLS_EXITING_BITMAP, ~0ull);
+		hv_vmwrite(v, VMCS_ENCLS_EXITING_BITMAP,
+			   hv_encls_bitmap(&v->cfg, hv_guest_feature_control(
+							&v->cfg, vx_cpu_features(v->cpu))));
 	if (k->preempt_timer)
 		hv_vmwrite(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, 0xffffffffu);
 }
@@ -332,9 +333,8 @@ static bool check_config(const struct hv_config *cfg, u64 ram, char *err, size_t
 			    "RAM size must be a multiple of 4 KiB from 4 MiB to 3 GiB");
 	if (!vx_cpu_profile_known(cfg->profile))
 		return fail(err, errlen, "unknown CPU profile");
-	if (cfg->sgx != VX_SGX_OFF || cfg->sgx_lc)
-		return fail(err, errlen,
-			    "SGX in VMX mode needs SGX virtualization, not available yet");
+	if (cfg->epc_size && ((cfg->epc_size & 4095) || cfg->epc_size > VX_EPC_MAX))
+		return fail(err, errlen, "EPC size must be a multiple of 4 KiB up to 256 MiB");
 	return true;
 }
 
@@ -344,6 +344,11 @@ static void layout(struct hv_vcpu *v)
 	l->base = (v->ram + MIB2 - 1) & ~(MIB2 - 1);
 	l->ept = l->base + L0_EPT;
 	l->ept_pages = hv_ept_pages(v->ram, VX_MMIO_TEST_BASE, v->ctls.ept_2m);
+	if (v->cfg.sgx != VX_SGX_OFF) {
+		l->epc_size = v->cfg.epc_size ? v->cfg.epc_size : VX_EPC_DEFAULT;
+		l->epc_tables = l->ept + l->ept_pages * 4096;
+		l->ept_pages += (l->epc_size + MIB2 - 1) / MIB2;
+	}
 	l->size = L0_EPT + l->ept_pages * 4096;
 	l->vmxon = l->base + L0_VMXON;
 	l->vmcs = l->base + L0_VMCS;
@@ -366,6 +371,11 @@ static bool plan(struct hv_vcpu *v, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "the CPU profile has no VMX: the hypervisor cannot run "
 			    "(run the guest with --bare)");
+	unsigned f = vx_cpu_features(v->oracle);
+	enum vx_sgx_mode sgx = v->cfg.sgx;
+	if ((sgx != VX_SGX_OFF && !(f & VX_FEAT_SGX1)) || (sgx == VX_SGX2 && !(f & VX_FEAT_SGX2)) ||
+	    (v->cfg.sgx_lc && (sgx == VX_SGX_OFF || !(f & VX_FEAT_SGX_LC))))
+		return fail(err, errlen, "the CPU profile does not have the SGX asked for");
 	if (!hv_caps_read(v->oracle, &v->caps))
 		return fail(err, errlen, "the VMX capability MSRs cannot be read");
 	u32 r[4];
@@ -387,6 +397,15 @@ static bool build(struct hv_vcpu *v, char *err, size_t errlen)
 		return false;
 	u64 eptp = hv_ept_build(v->phys, v->lay.ept, v->ram, VX_MMIO_TEST_BASE, v->ctls.ept_2m,
 				v->ctls.ept_memtype);
+	if (v->lay.epc_size) {
+		/* The host EPC section, enumerated to L0 by its processor's CPUID.(12H,2), backs
+		 * the guest's EPC page for page. */
+		if (!vx_phys_add_epc(v->phys, HV_HOST_EPC_BASE, v->lay.epc_size, 1) ||
+		    !vx_cpu_set_epc(v->cpu, HV_HOST_EPC_BASE, v->lay.epc_size))
+			return fail(err, errlen, "cannot create the EPC section");
+		hv_ept_map_epc(v->phys, v->lay.ept, v->lay.epc_tables, VX_EPC_BASE,
+			       HV_HOST_EPC_BASE, v->lay.epc_size);
+	}
 	hv_msr_bitmap_build(v);
 	write_controls(v, eptp);
 	write_host_state(v);
@@ -423,6 +442,7 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 		return NULL;
 	}
 	v->feature_control = hv_guest_feature_control(&v->cfg, vx_cpu_features(v->cpu));
+	hv_lehash_reset(v);
 	v->trace = cfg->trace;
 	vx_cpu_set_trace(v->cpu, cfg->trace); /* failed VM-entry checks: rule and SDM title */
 	if (v->trace)

@@ -80,7 +80,14 @@ struct hv_layout {
 	u64 base, size;
 	u64 vmxon, vmcs, msr_bitmap, gdt, tss, idt, code, stack_top, pml4;
 	u64 ept, ept_pages; /* EPT paging structures: ept_pages 4-KiB pages from ept */
+	u64 epc_size;       /* the guest's EPC (VX_EPC_BASE) and its host backing, 0 = none */
+	u64 epc_tables;     /* EPT page tables of the EPC mapping (inside ept_pages) */
 };
+
+/* Host-physical base of the host EPC section backing the guest's: in the hole above host RAM
+ * (at most 3 GiB + L0's area) and below 4 GiB, inside L0's identity map (HV_HOST_PDS). */
+#define HV_HOST_EPC_BASE 0xE0000000ull
+void hv_ept_map_epc(struct vx_phys *p, u64 base, u64 tables, u64 gpa, u64 hpa, u64 size);
 
 /* Host environment (GDT, TSS, identity page tables, code page) at `base` of phys. */
 #define HV_HOST_ENV_SIZE 0x10000ull
@@ -155,6 +162,7 @@ struct hv_vcpu {
 	unsigned ncon;
 	bool con_split;
 	u64 feature_control; /* the guest's IA32_FEATURE_CONTROL */
+	u64 lehash[4];       /* the guest's IA32_SGXLEPUBKEYHASH0-3 (sgx.c) */
 	unsigned warned;     /* one bit per diagnostic already printed */
 	/* hv_skip_insn after an enclave exit (the KVM change's WARN_ONCE) */
 	u64 skip_warn_count;
@@ -255,6 +263,11 @@ enum hv_ret hv_exit_msr_read(struct hv_vcpu *v);
 enum hv_ret hv_exit_msr_write(struct hv_vcpu *v);
 void hv_msr_bitmap_build(struct hv_vcpu *v);
 u64 hv_guest_feature_control(const struct hv_config *cfg, unsigned features);
+/* sgx.c: the ENCLS-exiting bitmap for the VM; the LE public-key hash MSRs (false: #GP(0)). */
+u64 hv_encls_bitmap(const struct hv_config *cfg, u64 feature_control);
+bool hv_lehash_read(struct hv_vcpu *v, u32 msr, u64 *val);
+bool hv_lehash_write(struct hv_vcpu *v, u32 msr, u64 val);
+void hv_lehash_reset(struct hv_vcpu *v);
 /* exit_cpuid.c */
 enum hv_ret hv_exit_cpuid(struct hv_vcpu *v);
 bool hv_oracle_create(struct hv_vcpu *v);

@@ -153,11 +153,14 @@ static void enter(struct vx_cpu *c, const struct entry *x)
 	g->save_xcr0 = c->xcr0;
 	if (c->cr4 & CR4_OSXSAVE)
 		c->xcr0 = x->s->xfrm;
-	/* Opt-out entry: TF saved and cleared (43.2 "Debug Enclaves and Single-stepping"). */
+	/* Opt-out entry: TF saved and cleared, a pending MTF VM exit cleared (43.2 "Debug
+	 * Enclaves and Single-stepping"). */
 	u64 f = cpu_rflags(c);
 	g->saved_tf = f & RFLAGS_TF;
-	if (!g->dbgoptin)
+	if (!g->dbgoptin) {
 		cpu_set_rflags(c, f & ~RFLAGS_TF);
+		c->vmxnr.mtf_pending = false;
+	}
 	epcm_at(c, x->tcs)->tcs_busy = true;
 	epcm_at(c, x->secs)->active++;
 	tlb_flush_all(c);

@@ -20,6 +20,10 @@ bool vm_hv_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram, str
 	    .exit_port = VX_PORT_EXIT,
 	    .timer_port = VX_PORT_TIMER,
 	    .cmdline = cfg->guest_args,
+	    .epc_base = cfg->sgx != VX_SGX_OFF ? VX_EPC_BASE : 0,
+	    .epc_size = cfg->sgx == VX_SGX_OFF ? 0
+			: cfg->epc_size        ? cfg->epc_size
+					       : VX_EPC_DEFAULT,
 	};
 	return vm_boot_setup(ram, cpu, &bp, err, errlen);
 }

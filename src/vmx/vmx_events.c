@@ -606,13 +606,16 @@ bool vmx_boundary(struct vx_cpu *c, enum cpu_step *r)
  * the instruction is HLT, the MTF VM exit will be from the HLT activity state"; a fault or a
  * software interrupt makes it pending after its delivery (delivered()), a VM exit cancels it.
  * A REP string chunk (docs/decisions.md D17) counts as one instruction.  HLT returns to the
- * boundary, which reports STEP_HALT when nothing wakes the guest.
+ * boundary, which reports STEP_HALT when nothing wakes the guest.  Inside an enclave entered
+ * through an opt-out TCS, MTF is suppressed (SDM Vol. 3D 43.2.3 "Single Stepping ENCLU
+ * Instructions"; EENTER/ERESUME "suppress MTF"): no MTF exit follows an instruction that ends
+ * in enclave mode, the EENTER/ERESUME that entered included.
  */
 enum cpu_step vmx_after_insn(struct vx_cpu *c, enum cpu_step r)
 {
 	if (r != STEP_RETIRED && r != STEP_HALT)
 		return r;
-	if (proc(c) & PROC_MONITOR_TRAP_FLAG)
+	if ((proc(c) & PROC_MONITOR_TRAP_FLAG) && !(c->sgx.active && !c->sgx.dbgoptin))
 		c->vmxnr.mtf_pending = true;
 	return STEP_RETIRED;
 }

@@ -434,9 +434,12 @@ static void test_run_elf_errors(void **state)
 	cfg = (struct hv_config){.profile = "nope", .load = vm_hv_load};
 	assert_int_equal(hv_run_elf(&cfg, b->buf, b->len, &res), 2);
 	assert_non_null(strstr(res.msg, "unknown CPU profile"));
-	cfg = (struct hv_config){.sgx = VX_SGX1, .load = vm_hv_load};
+	cfg = (struct hv_config){.sgx = VX_SGX1, .profile = "icx-nosgx", .load = vm_hv_load};
 	assert_int_equal(hv_run_elf(&cfg, b->buf, b->len, &res), 2);
-	assert_non_null(strstr(res.msg, "SGX"));
+	assert_non_null(strstr(res.msg, "does not have the SGX"));
+	cfg = (struct hv_config){.sgx = VX_SGX2, .epc_size = 5000, .load = vm_hv_load};
+	assert_int_equal(hv_run_elf(&cfg, b->buf, b->len, &res), 2);
+	assert_non_null(strstr(res.msg, "EPC size"));
 	cfg = (struct hv_config){0};
 	assert_int_equal(hv_run_elf(&cfg, b->buf, b->len, &res), 1);
 	assert_int_equal(res.why, HV_STOP_LOAD);

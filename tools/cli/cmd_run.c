@@ -49,25 +49,24 @@ struct run_opts {
 
 static void run_usage(FILE *f)
 {
-	fputs(
-	    "usage: vmxsgx run [--bare] [options] GUEST.elf\n"
-	    "  --bare               run on the processor alone (default: under the L0 VMX\n"
-	    "                       hypervisor, the guest in VMX non-root operation)\n"
-	    "  --max-insns N        stop after N retired instructions (status 124)\n"
-	    "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
-	    "                       interrupts and the timer ('-': stdout, console to stderr)\n"
-	    "  --trace-format FMT   jsonl (default), text, or chrome (ui.perfetto.dev)\n"
-	    "  --trace-events LIST  only these events, comma-separated (e.g. io,exception)\n"
-	    "  --stats              print the VM-exit statistics on stderr at the end\n"
-	    "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
-	    "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
-	    "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
-	    "  --hide LIST          features the VM does not expose: rdrand,rdseed (under L0)\n"
-	    "  --sgx MODE           off (default), sgx1 or sgx2: SGX and an EPC section (--bare)\n"
-	    "  --sgx-lc on|off      flexible launch control (IA32_SGXLEPUBKEYHASHn writable)\n"
-	    "  --epc SIZE           bytes of EPC at 0xC0000000 (default 8M, at most 256M)\n"
-	    "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
-	    f);
+	fputs("usage: vmxsgx run [--bare] [options] GUEST.elf\n"
+	      "  --bare               run on the processor alone (default: under the L0 VMX\n"
+	      "                       hypervisor, the guest in VMX non-root operation)\n"
+	      "  --max-insns N        stop after N retired instructions (status 124)\n"
+	      "  --trace FILE|-       trace of port I/O, MMIO, console lines, exceptions,\n"
+	      "                       interrupts and the timer ('-': stdout, console to stderr)\n"
+	      "  --trace-format FMT   jsonl (default), text, or chrome (ui.perfetto.dev)\n"
+	      "  --trace-events LIST  only these events, comma-separated (e.g. io,exception)\n"
+	      "  --stats              print the VM-exit statistics on stderr at the end\n"
+	      "  --mem SIZE           guest RAM, e.g. 64M (default), 4M..3G\n"
+	      "  --cpu PROFILE        CPU profile (default, icx-server, icx-nosgx)\n"
+	      "  --guest-args STR     string handed to the guest (vx_boot_info.cmdline)\n"
+	      "  --hide LIST          features the VM does not expose: rdrand,rdseed (under L0)\n"
+	      "  --sgx MODE           off (default), sgx1 or sgx2: SGX and an EPC section\n"
+	      "  --sgx-lc on|off      flexible launch control (IA32_SGXLEPUBKEYHASHn writable)\n"
+	      "  --epc SIZE           bytes of EPC at 0xC0000000 (default 8M, at most 256M)\n"
+	      "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
+	      f);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -382,13 +381,14 @@ static void print_stats(const struct run_opts *o, const struct vx_trace_stats *s
 static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, const void *elf,
 		  size_t len)
 {
-	if (o->sgx != VX_SGX_OFF || o->sgx_lc)
-		return not_yet("--sgx under the L0 hypervisor (SGX virtualization; use --bare)");
 	struct hv_config cfg = {
 	    .ram_size = o->mem,
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,
 	    .guest_args = o->guest_args,
+	    .sgx = o->sgx,
+	    .sgx_lc = o->sgx_lc,
+	    .epc_size = o->epc,
 	    .hide_rdrand = o->hide_rdrand,
 	    .hide_rdseed = o->hide_rdseed,
 	    .console = tf == stdout ? stderr : stdout,
