@@ -3,9 +3,27 @@
  * and ERESUME must continue it exactly), plus a few probes selected by `op`. */
 #include "arch/types.h"
 
-u64 enclave_main(u64 op, u64 n, u64 cssa);
+#include "arch/sgx_structs.h"
+
+u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs);
+/* hidden: its address is taken RIP-relative (a GOT load would be relaxed to an absolute
+ * constant by the static link at 0) */
+__attribute__((visibility("hidden"))) void enclave_fault_landing(void);
 
 static volatile u64 counter;
+static volatile u64 last_exitinfo;
+
+/* Entered with CSSA > 0: the exception handler of the SGX programming model.  The frame the
+ * AEX filled is SSA[CSSA - 1] (one page per frame right after the TCS, the bundle layout):
+ * remember its EXITINFO and make ERESUME continue at enclave_fault_landing. */
+static u64 handle_exception(u64 cssa, u64 tcs)
+{
+	u64 frame = tcs + 4096 * cssa; /* SSA frame cssa - 1 starts at tcs + 4096 * cssa */
+	struct sgx_gprsgx *g = (struct sgx_gprsgx *)(frame + 4096 - sizeof(*g));
+	last_exitinfo = g->exitinfo;
+	g->rip = (u64)enclave_fault_landing;
+	return 0;
+}
 
 static u64 mix(u64 n)
 {
@@ -17,8 +35,10 @@ static u64 mix(u64 n)
 	return h;
 }
 
-u64 enclave_main(u64 op, u64 n, u64 cssa)
+u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs)
 {
+	if (cssa > 0 && op == 100)
+		return handle_exception(cssa, tcs);
 	switch (op) {
 	case 0: return mix(n);
 	case 1: return cssa;
@@ -27,6 +47,13 @@ u64 enclave_main(u64 op, u64 n, u64 cssa)
 		return *(volatile u64 *)n;
 	case 4: __asm__ volatile("cpuid" ::: "rax", "rbx", "rcx", "rdx"); return 0;
 	case 5: __asm__ volatile("int3"); return 0;
+	case 6: return last_exitinfo;
+	case 7: {
+		u64 r;
+		__asm__ volatile("rdrand %0" : "=r"(r)::"cc");
+		return r;
+	}
+	case 8: __asm__ volatile("pause"); return 8;
 	default: return ~0ull;
 	}
 }

@@ -136,5 +136,8 @@ u64 enclave_tcs(const struct enclave *e, unsigned n);
 /* At CPL 3: EENTER through tcs with arguments a, b; the enclave's result. */
 u64 enclave_enter(u64 tcs, u64 a, u64 b);
 extern char vx_aep[];
+/* Set by an exception handler that interrupted an enclave (frame RIP = vx_aep): the AEP runs
+ * the enclave's own handler (enclave op 100) before ERESUME. */
+extern volatile u8 vx_aep_fault;
 
 #endif

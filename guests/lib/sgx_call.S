@@ -28,6 +28,24 @@ enclave_enter:
 	pop %rbp
 	pop %rbx
 	ret
+/* After an exception in the enclave, the guest's handler sets vx_aep_fault: the AEP then
+ * first enters the enclave's handler (EENTER with RDI = 100, CSSA > 0), and resumes after it. */
 vx_aep:
-	enclu
+	cmpb $0, vx_aep_fault(%rip)
+	je 1f
+	movb $0, vx_aep_fault(%rip)
+	push %rbx
+	push %rcx
+	mov $100, %edi
+	mov $2, %eax
+	enclu			/* EENTER: the enclave's handler; EEXIT comes back here */
+	pop %rcx
+	pop %rbx
+	mov $3, %eax
+1:	enclu			/* ERESUME */
 	ud2
+
+	.data
+	.globl vx_aep_fault
+vx_aep_fault:
+	.byte 0
