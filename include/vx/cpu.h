@@ -138,6 +138,24 @@ void vx_cpu_set_idtr(struct vx_cpu *c, const struct vx_dtable *in);
 bool vx_cpu_get_msr(const struct vx_cpu *c, u32 index, u64 *v);
 bool vx_cpu_set_msr(struct vx_cpu *c, u32 index, u64 v);
 
+/*
+ * ENCLS executed by the processor's owner (L0 in VMX root operation, as KVM runs ECREATE and
+ * EINIT on behalf of a guest): the leaf runs with the processor's current mode and paging
+ * (operands are linear addresses there) and RAX = leaf, RBX/RCX/RDX as given, through every
+ * check the ENCLS instruction makes after its VM-exit test (SDM Vol. 3D ENCLS page).  The
+ * processor's registers, RIP and RFLAGS are left as they were.  Result: a fault (vector,
+ * error code, faulting address for #PF), or the leaf's RAX and ZF.
+ */
+struct vx_encls_result {
+	bool fault;
+	u8 vector;
+	u32 error_code;
+	u64 address; /* #PF: CR2 */
+	u64 rax;
+	bool zf;
+};
+void vx_cpu_encls(struct vx_cpu *c, u32 leaf, u64 rbx, u64 rcx, u64 rdx, struct vx_encls_result *r);
+
 /* Instructions retired so far: the model's time. */
 u64 vx_cpu_retired(const struct vx_cpu *c);
 

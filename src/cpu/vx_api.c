@@ -22,6 +22,7 @@
 #include "cpu/msr.h"
 #include "cpu/profile.h"
 #include "sgx/epc.h"
+#include "sgx/sgx.h"
 #include "vmx/vmx_events.h"
 
 /* A processor, its copy of the profile, and what its owner registered; vx_cpu.host points
@@ -224,6 +225,31 @@ bool vx_phys_add_epc(struct vx_phys *p, u64 base, u64 size, u64 seed)
 bool vx_cpu_set_epc(struct vx_cpu *c, u64 base, u64 size)
 {
 	return cpu_profile_set_epc(&api_of(c)->profile, base, size);
+}
+
+void vx_cpu_encls(struct vx_cpu *c, u32 leaf, u64 rbx, u64 rcx, u64 rdx, struct vx_encls_result *r)
+{
+	u64 gpr[16], rip = c->rip, f = cpu_rflags(c);
+	memcpy(gpr, c->gpr, sizeof(gpr));
+	c->gpr[0] = leaf;
+	c->gpr[3] = rbx;
+	c->gpr[1] = rcx;
+	c->gpr[2] = rdx;
+	c->insn_rip = c->rip;
+	enum cpu_step st = (!(c->cr0 & X86_CR0_PE) || c->cpl > 0 || !cpu_profile_of(c)->has_sgx1)
+			       ? fault_ud(c)
+			       : sgx_encls_checked(c);
+	*r = (struct vx_encls_result){.rax = c->gpr[0], .zf = cpu_rflags(c) & RFLAGS_ZF};
+	if (st == STEP_FAULT) {
+		r->fault = true;
+		r->vector = c->event.vector;
+		r->error_code = c->event.error_code;
+		r->address = c->event.has_cr2 ? c->event.cr2 : 0;
+		c->event.valid = false;
+	}
+	memcpy(c->gpr, gpr, sizeof(gpr));
+	c->rip = rip;
+	cpu_set_rflags(c, f);
 }
 
 /* ---- registers ---- */

@@ -53,6 +53,13 @@ static void cpuid_for_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4], 
 	vx_cpu_cpuid(v->cpu, leaf, subleaf, cr4, xcr0, r, eff);
 }
 
+void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
+{
+	u32 eff;
+	cpuid_for_guest(v, leaf, subleaf, r, &eff);
+	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
+}
+
 void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
 	cpuid_for_guest(v, leaf, subleaf, r, NULL);

@@ -79,6 +79,7 @@ bool hv_ctls_compute(const struct hv_caps *caps, const struct hv_config *cfg, st
 struct hv_layout {
 	u64 base, size;
 	u64 vmxon, vmcs, msr_bitmap, gdt, tss, idt, code, stack_top, pml4;
+	u64 sgx;            /* 2 pages: L0's copies of intercepted ENCLS operands (sgx.c) */
 	u64 ept, ept_pages; /* EPT paging structures: ept_pages 4-KiB pages from ept */
 	u64 epc_size;       /* the guest's EPC (VX_EPC_BASE) and its host backing, 0 = none */
 	u64 epc_tables;     /* EPT page tables of the EPC mapping (inside ept_pages) */
@@ -274,6 +275,8 @@ bool hv_oracle_create(struct hv_vcpu *v);
 void hv_oracle_destroy(struct hv_vcpu *v);
 /* CPUID as the processor executes it for the guest's CR4/XCR0, then filtered for the VM. */
 void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4]);
+/* What CPUID returns to the VM (the processor's answer through hv_cpuid_filter). */
+void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4]);
 void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4]);
 /* exit_io.c */
 enum hv_ret hv_exit_io(struct hv_vcpu *v);

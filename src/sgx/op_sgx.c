@@ -48,6 +48,15 @@ static bool enclu_leaf_valid(const struct vx_cpu *c, u32 leaf)
 	return leaf <= ENCLU_EEXIT || (leaf <= ENCLU_EACCEPTCOPY && cpu_profile_of(c)->has_sgx2);
 }
 
+/* ENCLS after its VM-exit test: the #GP checks, then the leaf. */
+enum cpu_step sgx_encls_checked(struct vx_cpu *c)
+{
+	u32 leaf = (u32)c->gpr[GPR_RAX];
+	if (sgx_disabled(c) || !encls_leaf_valid(c, leaf) || !(c->cr0 & X86_CR0_PG))
+		return fault_gp(c, 0);
+	return sgx_encls(c);
+}
+
 static enum cpu_step op_encls(struct vx_cpu *c, const struct insn *i)
 {
 	if (sgx_ud(c, i) || c->cpl > 0)
@@ -55,9 +64,7 @@ static enum cpu_step op_encls(struct vx_cpu *c, const struct insn *i)
 	u32 leaf = (u32)c->gpr[GPR_RAX];
 	if (c->vmx.non_root && vmx_encls_exits(c, leaf))
 		return vmexit_insn(c, i, VMX_EXIT_ENCLS, 0, 0);
-	if (sgx_disabled(c) || !encls_leaf_valid(c, leaf) || !(c->cr0 & X86_CR0_PG))
-		return fault_gp(c, 0);
-	return sgx_encls(c);
+	return sgx_encls_checked(c);
 }
 
 static enum cpu_step op_enclu(struct vx_cpu *c, const struct insn *i)
