@@ -13,6 +13,15 @@
  *                  misconfiguration (28.2.3.1 "EPT Misconfigurations") L0 emulates
  *   timer + HLT    HLT exits (HLT exiting); the timer's interrupt is injected by L0
  *                  (26.5.1 "Vectored-Event Injection") and wakes the guest
+ * then the enclave scenario (the KVM change "Add basic handling of VM-Exit from SGX enclave"):
+ *   EINIT          the signed test enclave is built; L0 intercepts ECREATE and EINIT and runs
+ *                  them in VMX root operation (ENCLS exiting)
+ *   timer          an enclave computation interrupted by the timer: a VM exit from enclave mode
+ *                  (AEX first, RIP = AEP), the interrupt injected, the guest's handler, IRETQ to
+ *                  the AEP, ERESUME; the result is still right
+ *   MMIO           a load from the MMIO device inside the enclave: L0 refuses to emulate (the
+ *                  enclave's code is unreadable) and injects #UD at the AEP
+ *   RDRAND         hidden from the VM (--hide rdrand): RDRAND exiting, #UD at the AEP
  * Exits 0 when everything read back what it should, else 1.
  */
 #include "guest.h"
@@ -85,14 +94,95 @@ static bool do_timer(void)
 	return fired == 1;
 }
 
+/* ---- the enclave scenario ---- */
+
+extern const char enclave_sum_bundle[];
+static u64 encl_tcs, encl_op, encl_arg;
+static u8 ustack[16384] __attribute__((aligned(16)));
+static volatile unsigned encl_ud, encl_irq;
+
+static void on_enclave_ud(struct exc_frame *f)
+{
+	if (f->rip == (u64)vx_aep) {
+		encl_ud++;
+		vx_aep_fault = 1; /* the AEP runs the enclave's handler, then ERESUME */
+	}
+}
+
+static void on_enclave_timer(struct exc_frame *f)
+{
+	if (f->rip == (u64)vx_aep)
+		encl_irq++;
+	if (encl_irq < 2) { /* once more, later in the same computation */
+		outb(boot_info->timer_port, TIMER_VEC);
+		outl(boot_info->timer_port + VX_TIMER_DELAY_OFFSET, 40000);
+	}
+}
+
+static u64 user_enclave(u64 unused)
+{
+	(void)unused;
+	return enclave_enter(encl_tcs, encl_op, encl_arg);
+}
+
+static u64 enclave_call(u64 op, u64 arg, u64 rflags)
+{
+	encl_op = op;
+	encl_arg = arg;
+	return run_user(user_enclave, 0, (u64)ustack + sizeof(ustack), rflags, USER_EXIT_INT);
+}
+
+static u64 mix(u64 n)
+{
+	u64 h = 0xcbf29ce484222325ull;
+	for (u64 i = 0; i < n; i++) {
+		h ^= i * i + (h >> 7);
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static bool do_enclave(void)
+{
+	struct enclave e;
+	char buf[96];
+	long st = enclave_build(enclave_sum_bundle, &e);
+	snprintf(buf, sizeof(buf), "demo: EINIT of the signed enclave: status %ld\n", st);
+	say(buf);
+	if (st)
+		return false;
+	encl_tcs = enclave_tcs(&e, 0);
+	idt_set_handler(6, on_enclave_ud);
+	idt_set_handler(TIMER_VEC, on_enclave_timer);
+	outb(boot_info->timer_port, TIMER_VEC);
+	outl(boot_info->timer_port + VX_TIMER_DELAY_OFFSET, 20000);
+	u64 r = enclave_call(0, 12000, 0x202);
+	bool ok = r == mix(12000) && encl_irq == 2;
+	snprintf(buf, sizeof(buf), "demo: enclave computation interrupted %u times: %s\n", encl_irq,
+		 r == mix(12000) ? "result right" : "RESULT WRONG");
+	say(buf);
+	r = enclave_call(3, boot_info->mmio_test_base, 0x2);
+	snprintf(buf, sizeof(buf), "demo: MMIO inside the enclave: #UD at the AEP (%u)\n", encl_ud);
+	say(buf);
+	ok = ok && r == 0xfa17 && encl_ud == 1;
+	r = enclave_call(7, 0, 0x2);
+	snprintf(buf, sizeof(buf), "demo: hidden RDRAND inside the enclave: #UD at the AEP (%u)\n",
+		 encl_ud);
+	say(buf);
+	ok = ok && r == 0xfa17 && encl_ud == 2;
+	enclave_destroy(&e);
+	return ok;
+}
+
 int main(struct vx_boot_info *bi)
 {
-	(void)bi;
 	say("demo: hello from the demo guest\n");
 	bool ok = do_cpuid();
 	ok = do_port_io() && ok;
 	ok = do_mmio() && ok;
 	ok = do_timer() && ok;
+	if (bi->epc_size)
+		ok = do_enclave() && ok;
 	say(ok ? "demo: all done, exiting with status 0\n" : "demo: something went wrong\n");
 	return ok ? 0 : 1;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/vmx.h"
+#include "lib/trace.h"
 #include "sgx/sgx_int.h"
 
 bool sgx_illegal_in_enclave(u16 mnemonic)
@@ -140,9 +141,27 @@ void sgx_leave_enclave(struct vx_cpu *c)
 	tlb_flush_all(c); /* 42.12: "flushes ... linear context" */
 }
 
+/* The trace's name for what caused an AEX. */
+static const char *aex_cause(const struct event *ev)
+{
+	static const char *const exc[32] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD",
+					    "#NM", "#DF", NULL,  "#TS", "#NP", "#SS", "#GP",
+					    "#PF", NULL,  "#MF", "#AC", "#MC", "#XM", "#VE"};
+	if (!ev)
+		return "VM exit";
+	if (ev->type == VMX_INTR_TYPE_EXT_INTR)
+		return "interrupt";
+	if (ev->type == VMX_INTR_TYPE_NMI)
+		return "NMI";
+	return ev->vector < 32 && exc[ev->vector] ? exc[ev->vector] : "exception";
+}
+
 void sgx_aex(struct vx_cpu *c, struct event *ev, u64 rip, bool fault, bool direct_vmexit)
 {
 	save_state(c, ev, rip, fault);
+	const struct sgx_tcs *t = (const void *)epc_page_ptr(sgx_epc_of(c), c->sgx.tcs);
+	trace_aex(c->trace, 0, sgx_trace_lvl(c), c->sgx.tcs_la, rip, t->aep, t->cssa + 1,
+		  aex_cause(ev));
 	load_synthetic(c);
 	sgx_leave_enclave(c);
 	/* 40.4: "If the event is a #PF ... the lower 12 bits of CR2 are cleared" when it is

@@ -9,6 +9,7 @@
 
 #include "arch/vmx.h"
 #include "cpu/profile.h"
+#include "lib/trace.h"
 #include "sgx/sgx_int.h"
 
 #define CR4_OSFXSR X86_CR4_OSFXSR
@@ -191,6 +192,8 @@ static enum cpu_step leaf_eenter(struct vx_cpu *c)
 	c->gpr[GPR_RAX] = x.t->cssa;
 	c->gpr[GPR_RCX] = c->rip; /* the instruction after EENTER */
 	c->rip = x.target;
+	trace_eenter(c->trace, 0, sgx_trace_lvl(c), c->sgx.tcs_la, c->insn_rip, x.target, x.t->aep,
+		     x.t->cssa);
 	return STEP_RETIRED;
 }
 
@@ -225,6 +228,8 @@ static enum cpu_step leaf_eresume(struct vx_cpu *c)
 	resume_rflags(c, g->rflags);
 	c->rip = x.target;
 	x.t->cssa--;
+	trace_eresume(c->trace, 0, sgx_trace_lvl(c), c->sgx.tcs_la, c->insn_rip, x.target, x.t->aep,
+		      x.t->cssa);
 	return STEP_RETIRED;
 }
 
@@ -245,6 +250,7 @@ static enum cpu_step leaf_eexit(struct vx_cpu *c)
 	if (!c->sgx.dbgoptin)
 		cpu_set_rflags(c, (cpu_rflags(c) & ~RFLAGS_TF) | (c->sgx.saved_tf ? RFLAGS_TF : 0));
 	c->rip = target;
+	trace_eexit(c->trace, 0, sgx_trace_lvl(c), c->sgx.tcs_la, c->insn_rip, target);
 	sgx_leave_enclave(c);
 	/* EEXIT "Operation": with the "monitor trap flag" control an MTF VM exit pends at the
 	 * end of EEXIT. */

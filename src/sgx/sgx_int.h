@@ -33,6 +33,14 @@ enum cpu_step sgx_epcm_fault(struct vx_cpu *c, u64 la, bool write);
  * ZF = (code != 0), CF PF AF SF OF cleared; always STEP_RETIRED. */
 enum cpu_step sgx_status(struct vx_cpu *c, u64 code);
 
+/* The level of the trace records the processor emits (L1: it runs under L0 or bare; the
+ * nested issue distinguishes L2). */
+static inline unsigned sgx_trace_lvl(const struct vx_cpu *c)
+{
+	(void)c;
+	return 1;
+}
+
 static inline struct sgx_epc *sgx_epc_of(struct vx_cpu *c)
 {
 	return c->phys->epc;
