@@ -3,6 +3,7 @@
  * and ERESUME must continue it exactly), plus a few probes selected by `op`. */
 #include "arch/types.h"
 
+#include "arch/sgx.h"
 #include "arch/sgx_structs.h"
 
 u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs);
@@ -35,8 +36,61 @@ static u64 mix(u64 n)
 	return h;
 }
 
+/* Arguments of ops 10-16, in the caller's (untrusted) memory at `n`. */
+struct args {
+	u64 a, b, c;
+	u8 buf[512];
+};
+
+static struct sgx_secinfo secinfo __attribute__((aligned(64)));
+static struct sgx_targetinfo target __attribute__((aligned(512)));
+static u8 reportdata[64] __attribute__((aligned(128)));
+static struct sgx_report report __attribute__((aligned(512)));
+static struct sgx_keyrequest keyreq __attribute__((aligned(512)));
+static u8 key[16] __attribute__((aligned(16)));
+
+static u64 enclu(u64 leaf, u64 rbx, u64 rcx, u64 rdx)
+{
+	__asm__ volatile("enclu" : "+a"(leaf), "+b"(rbx), "+c"(rcx), "+d"(rdx)::"memory", "cc");
+	return leaf;
+}
+
+static void copy(void *d, const void *s, u64 n)
+{
+	for (u64 k = 0; k < n; k++)
+		((volatile u8 *)d)[k] = ((const u8 *)s)[k];
+}
+
+/* SGX2 and key leaves, driven by the caller's arguments. */
+static u64 sgx_op(u64 op, struct args *x)
+{
+	secinfo.flags = x->a;
+	switch (op) {
+	case 10: return enclu(ENCLU_EACCEPT, (u64)&secinfo, x->b, 0);
+	case 11: return *(volatile u64 *)x->a;
+	case 12: *(volatile u64 *)x->a = x->b; return 0;
+	case 13: return enclu(ENCLU_EMODPE, (u64)&secinfo, x->b, 0);
+	case 14:
+		for (unsigned k = 0; k < 64; k++)
+			reportdata[k] = (u8)(x->b + k);
+		enclu(ENCLU_EREPORT, (u64)&target, (u64)reportdata, (u64)&report);
+		copy(x->buf, &report, sizeof(report));
+		return 0;
+	case 15: {
+		keyreq.keyname = (u16)x->a;
+		keyreq.keypolicy = (u16)x->b;
+		u64 st = enclu(ENCLU_EGETKEY, (u64)&keyreq, (u64)key, 0);
+		copy(x->buf, key, sizeof(key));
+		return st;
+	}
+	default: return enclu(ENCLU_EACCEPTCOPY, (u64)&secinfo, x->b, x->c);
+	}
+}
+
 u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs)
 {
+	if (op >= 10 && op <= 16)
+		return sgx_op(op, (struct args *)n);
 	if (cssa > 0 && op == 100)
 		return handle_exception(cssa, tcs);
 	switch (op) {

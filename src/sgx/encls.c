@@ -395,14 +395,17 @@ static enum cpu_step leaf_eremove(struct vx_cpu *c)
 	if (r != STEP_RETIRED)
 		return r;
 	struct epcm *m = epcm_at(c, idx);
-	if (!m->valid || (m->pt == SGX_PT_TRIM && !m->modified))
+	if (!m->valid)
 		goto done;
-	if (m->pt == SGX_PT_SECS) {
-		if (m->children)
-			return sgx_status(c, SGX_CHILD_PRESENT);
-	} else if (m->pt == SGX_PT_REG || m->pt == SGX_PT_TCS || m->pt == SGX_PT_TRIM) {
+	/* EREMOVE "Operation": a VA page, or a trimmed page the enclave accepted (MODIFIED 0),
+	 * goes at once; an SECS only without children; other pages not while a thread runs in
+	 * their enclave. */
+	bool accepted_trim = m->pt == SGX_PT_TRIM && !m->modified;
+	if (m->pt == SGX_PT_SECS && m->children)
+		return sgx_status(c, SGX_CHILD_PRESENT);
+	if (m->pt != SGX_PT_SECS && m->pt != SGX_PT_VA) {
 		struct epcm *sm = epcm_at(c, m->secs);
-		if (sm->active)
+		if (!accepted_trim && sm->active)
 			return sgx_status(c, SGX_ENCLAVE_ACT);
 		sm->children--;
 	}

@@ -6,7 +6,6 @@
  * leaves the derivation function itself to the implementation: docs/decisions.md D57).
  * CPUSVN is a model constant; OWNEREPOCH is 0 (IA32_SGXOWNEREPOCH not modelled).
  */
-#include <Zydis/Mnemonic.h>
 #include <string.h>
 
 #include "sgx/sgx_int.h"
@@ -174,16 +173,13 @@ static enum cpu_step leaf_egetkey(struct vx_cpu *c)
 }
 
 enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf);
+enum cpu_step sgx_enclu_sgx2(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf)
 {
 	switch (leaf) {
 	case ENCLU_EREPORT: return leaf_ereport(c);
 	case ENCLU_EGETKEY: return leaf_egetkey(c);
-	default:
-		/* EACCEPT, EMODPE, EACCEPTCOPY: not yet modelled (docs/decisions.md D56). */
-		if (c->hooks && c->hooks->unsupported)
-			c->hooks->unsupported(c, c->insn_rip, ZYDIS_MNEMONIC_ENCLU);
-		return fault_ud(c);
+	default: return sgx_enclu_sgx2(c, leaf); /* EACCEPT, EMODPE, EACCEPTCOPY */
 	}
 }
