@@ -76,17 +76,22 @@ int main(struct vx_boot_info *bi)
 	report(r == 0xfa17 && ud_at_aep == 1, "MMIO from the enclave: #UD at the AEP (0x%lx)", r);
 	report(exitinfo() == 0, "SSA.EXITINFO of a VM-exit AEX is not valid");
 
+	/* A guest-physical address with no RAM or device: an EPT violation from enclave mode on
+	 * an address L0 would emulate ("no device answers"): #UD as well (checklist item 11). */
+	r = call(3, 0xf0000123, 0x2);
+	report(r == 0xfa17 && ud_at_aep == 2, "unbacked address from the enclave: #UD at the AEP");
+
 	r = call(7, 0, 0x2);
-	report(r == 0xfa17 && ud_at_aep == 2, "hidden RDRAND in the enclave: #UD at the AEP");
+	report(r == 0xfa17 && ud_at_aep == 3, "hidden RDRAND in the enclave: #UD at the AEP");
 
 	r = call(4, 0, 0x2);
 	u64 info = exitinfo();
-	report(r == 0xfa17 && ud_at_aep == 3, "CPUID in the enclave: #UD at the AEP");
+	report(r == 0xfa17 && ud_at_aep == 4, "CPUID in the enclave: #UD at the AEP");
 	report(info == (SGX_EXITINFO_VALID | SGX_EXITINFO_TYPE_HW << 8 | 6),
 	       "SSA.EXITINFO of the #UD: 0x%lx", info);
 
 	r = call(5, 0, 0x2);
-	report(r == 0xfa17 && ud_at_aep == 4, "INT3 in an opt-out enclave: #UD at the AEP");
+	report(r == 0xfa17 && ud_at_aep == 5, "INT3 in an opt-out enclave: #UD at the AEP");
 	report(call(8, 0, 0x2) == 8, "PAUSE in the enclave: no exit (L0 never sets PAUSE exiting)");
 	report(call(1, 0, 0x2) == 0, "CSSA back to 0 after the handled faults");
 	report(ud_other == 0, "no #UD anywhere but at the AEP");
