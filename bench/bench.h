@@ -31,6 +31,8 @@ bench_fn bench_cpu_loop;
 bench_fn bench_guest_sha256;
 /* SGX in bare mode: EENTER+EEXIT round trip of the sgx_enter guest. */
 bench_fn bench_sgx_enter_exit;
+/* AEX + ERESUME round trip: an interrupted enclave computation against an uninterrupted one. */
+bench_fn bench_sgx_aex_eresume;
 /* Guests under L0 (bench_hv.c): whole-run wall time / VM exits, and exits per second. */
 bench_fn bench_hv_cpuid_roundtrip;
 bench_fn bench_hv_cpuid_exit_rate;

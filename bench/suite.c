@@ -12,10 +12,19 @@ double bench_now(void)
 }
 
 static bench_fn *const suite[] = {
-    bench_vmcs_vmread,          bench_vmcs_vmwrite,       bench_exit_reason_summary,
-    bench_dump_vmcs_parse,      bench_cpu_loop,           bench_guest_sha256,
-    bench_sgx_enter_exit,       bench_hv_cpuid_roundtrip, bench_hv_cpuid_exit_rate,
-    bench_hv_ept_roundtrip,     bench_hv_ept_exit_rate,   bench_hv_eptviol_roundtrip,
+    bench_vmcs_vmread,
+    bench_vmcs_vmwrite,
+    bench_exit_reason_summary,
+    bench_dump_vmcs_parse,
+    bench_cpu_loop,
+    bench_guest_sha256,
+    bench_sgx_enter_exit,
+    bench_sgx_aex_eresume,
+    bench_hv_cpuid_roundtrip,
+    bench_hv_cpuid_exit_rate,
+    bench_hv_ept_roundtrip,
+    bench_hv_ept_exit_rate,
+    bench_hv_eptviol_roundtrip,
     bench_hv_eptviol_exit_rate,
 };
 
