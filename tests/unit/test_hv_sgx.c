@@ -69,6 +69,13 @@ static void test_encls_gates(void **state)
 	hv_vmwrite(f->v, VMCS_GUEST_CR0, cr0 & ~BIT(31));
 	assert_int_equal(encls_exit(f, ENCLS_EINIT), HVF_GP);
 	assert_int_equal(hvf_rip(f), RIP0);
+	hv_vmwrite(f->v, VMCS_GUEST_CR0, cr0);
+	/* Item 32: an enabled leaf L0 does not emulate (the bitmap lets it through, so only a
+	 * broken bitmap brings it here): the run stops with a clear message. */
+	hv_set_gpr(f->v, VX_RAX, ENCLS_EADD);
+	hvf_exit(f, VMX_EXIT_ENCLS, RIP0, 3, 0, 0);
+	assert_int_equal(hv_dispatch(f->v), HV_TO_USER);
+	assert_non_null(strstr(f->v->msg, "unexpected ENCLS exit for leaf 1"));
 	hvf_free(f);
 }
 
@@ -129,6 +136,9 @@ static void test_ecreate(void **state)
 	assert_int_equal(f->v->inject.error, 0x8003);
 	/* An address outside the guest's EPC: #PF 0x8003 without running ECREATE. */
 	assert_int_equal(ecreate(f, PI_GVA, 0x200000), HVF_PF);
+	/* Item 38: a PAGEINFO the guest's paging does not map: the walker's #PF at that GVA. */
+	assert_int_equal(ecreate(f, 0x7fff00000000ull, epc + 0x1000), HVF_PF);
+	assert_int_equal(hv_vmread(f->v, VMCS_GUEST_RIP), RIP0);
 	hvf_free(f);
 }
 

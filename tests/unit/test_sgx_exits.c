@@ -93,6 +93,13 @@ static struct fx *sgx_vm(const u8 *code, size_t n, bool optin, u64 rflags)
 		if (s != SEG_CS)
 			seg(f, s, 0x23, 0, 0xffffffff, 0xc0f3);
 	W(f, GUEST_RFLAGS, rflags);
+	/* exit-information fields an enclave exit must clear (rule 4) */
+	W(f, IO_RCX, 1);
+	W(f, IO_RSI, 2);
+	W(f, IO_RDI, 3);
+	W(f, IO_RIP, 4);
+	W(f, VM_EXIT_INSTRUCTION_LEN, 5);
+	W(f, VMX_INSTRUCTION_INFO, 6);
 	return f;
 }
 
@@ -115,6 +122,11 @@ static void assert_enclave_exit(struct fx *f, u32 basic)
 			 VMX_INTR_ENCLAVE_INTERRUPTION);
 	assert_int_equal(V(f, VM_EXIT_INSTRUCTION_LEN), 0);
 	assert_int_equal(V(f, VMX_INSTRUCTION_INFO), 0);
+	assert_int_equal(V(f, IO_RCX) | V(f, IO_RSI) | V(f, IO_RDI) | V(f, IO_RIP), 0);
+	/* rule 3: RSP from SSA.URSP (the RSP at EENTER), FS/GS as they were before EENTER */
+	assert_int_equal(V(f, GUEST_RSP), GUEST_RSP);
+	assert_int_equal(V(f, GUEST_FS_SELECTOR), 0x23);
+	assert_int_equal(V(f, GUEST_GS_BASE), 0);
 	assert_int_equal(V(f, GUEST_RFLAGS) & (RFLAGS_ARITH | RF_RF), 0);
 	/* the guest's registers are what the AEX left: RAX 3, RBX TCS, RCX AEP, the rest 0 */
 	assert_int_equal(c->gpr[0], ENCLU_ERESUME);
@@ -148,6 +160,8 @@ static void test_exception_exit(void **state)
 	assert_int_equal(g->exitinfo, SGX_EXITINFO_VALID | 3u << 8 | X86_VEC_UD);
 	assert_int_equal(g->rbx, TCS_LA);
 	assert_int_equal(g->ursp, GUEST_RSP);
+	/* rule 19: SSA.RFLAGS.TF 0, RF as a fault pushes it (1) */
+	assert_int_equal(g->rflags & (RFLAGS_TF | RF_RF), RF_RF);
 	fx_sgx_free(f);
 }
 
@@ -160,8 +174,10 @@ static void test_sgx_pf_exit(void **state)
 	/* mov byte [rip - 1 + 0x34], al : a store into the code page at offset 0x40 */
 	struct fx *f = sgx_vm(CODE(0x88, 0x05, 0x3a, 0x00, 0x00, 0x00), false, 0x2);
 	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_PF));
+	f->cpu.cr2 = 0x1234;
 	assert_int_equal(enter_run(f), STEP_VMEXIT);
 	assert_enclave_exit(f, VMX_EXIT_EXCEPTION_NMI);
+	assert_int_equal(f->cpu.cr2, 0x1234); /* rule 6: a #PF that exits writes no CR2 */
 	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_PF) | EC);
 	assert_int_equal(V(f, VM_EXIT_INTR_ERROR_CODE), 0x8007);
 	assert_int_equal(V(f, EXIT_QUALIFICATION), ENCL_BASE);
@@ -328,6 +344,114 @@ static void test_pf_through_idt(void **state)
 	fx_sgx_free(f);
 }
 
+/* Rule 5's other half: a #PF while delivering the event after the AEX (the IDT is not
+ * mapped) exits with bit 27 (the delivery is incident to enclave mode) but the full address
+ * in the qualification, and the AEX'd #UD as IDT-vectoring information. */
+static void test_delivery_fault_not_cleared(void **state)
+{
+	(void)state;
+	struct fx *f = sgx_vm(CODE(0x0f, 0x0b), false, 0x2);
+	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_PF));
+	W(f, GUEST_IDTR_BASE, UNMAPPED);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_EXCEPTION_NMI | VMX_EXIT_REASON_ENCLAVE_MODE, AEP);
+	assert_int_equal(V(f, EXIT_QUALIFICATION), UNMAPPED + 16 * X86_VEC_UD);
+	assert_int_equal(V(f, IDT_VECTORING_INFO), INFO(HW, X86_VEC_UD));
+	assert_int_equal(V(f, GUEST_INTERRUPTIBILITY_INFO) & VMX_INTR_ENCLAVE_INTERRUPTION,
+			 VMX_INTR_ENCLAVE_INTERRUPTION);
+	fx_sgx_free(f);
+}
+
+/* Rule 20: the state EENTER leaves inside the enclave; rule 21: EEXIT's. */
+static void test_eenter_eexit_state(void **state)
+{
+	(void)state;
+	/* mov rbx, GUEST_RIP + 0x30; mov eax, 4; enclu (EEXIT) */
+	u8 code[] = {0x48, 0xbb, 0, 0, 0, 0, 0, 0, 0, 0, 0xb8, 4, 0, 0, 0, 0x0f, 0x01, 0xd7};
+	u64 target = GUEST_RIP + 0x30;
+	memcpy(code + 2, &target, 8);
+	struct fx *f = sgx_vm(code, sizeof(code), false, 0x2);
+	phys_write(&f->phys, GUEST_RIP + 0x30, 2, 0xfeeb); /* jmp $ */
+	struct vx_cpu *c = &f->cpu;
+	assert_int_equal(enter(f), STEP_RETIRED);
+	assert_int_equal(cpu_run(c, 4), STEP_RETIRED); /* up to and including EENTER */
+	assert_true(c->sgx.active);
+	assert_int_equal(c->rip, ENCL_BASE);              /* BASEADDR + OENTRY */
+	assert_int_equal(c->gpr[0], 0);                   /* RAX = CSSA */
+	assert_int_equal(c->gpr[1], GUEST_RIP + 28);      /* RCX = after EENTER */
+	assert_int_equal(c->seg[SEG_FS].sel, 0x0b);       /* FS/GS: selector 0BH, base from */
+	assert_int_equal(c->seg[SEG_FS].base, ENCL_BASE); /* the TCS (OFSBASGX 0) */
+	assert_int_equal(c->seg[SEG_GS].limit, 0xfff);
+	assert_int_equal(ssa_gpr(f, 0)->ursp, GUEST_RSP); /* URSP/URBP saved in SSA[CSSA] */
+	assert_true(f->phys.epc->map[1].tcs_busy);
+	assert_int_equal(((const struct sgx_tcs *)epc_page(f, 1))->aep, AEP);
+	assert_int_equal(cpu_run(c, 3), STEP_RETIRED); /* mov, mov, EEXIT */
+	assert_false(c->sgx.active);
+	assert_int_equal(c->rip, target);
+	assert_int_equal(c->gpr[1], AEP); /* RCX = AEP */
+	assert_int_equal(c->seg[SEG_FS].sel, 0x23);
+	assert_int_equal(cssa(f), 0);
+	assert_false(f->phys.epc->map[1].tcs_busy);
+	fx_sgx_free(f);
+}
+
+/* Rules 22 and 23: EENTER inside an enclave is #GP(0) (AEX'd: RIP = AEP); a code fetch from
+ * outside ELRANGE is #GP(0); EEXIT outside an enclave is #GP(0); CR0.TS makes ENCLU #NM. */
+static void test_enclu_gates(void **state)
+{
+	(void)state;
+	static const u8 code[2][8] = {
+	    {0xb8, 2, 0, 0, 0, 0x0f, 0x01, 0xd7},             /* EENTER inside */
+	    {0xff, 0xe1, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90}, /* jmp rcx: outside */
+	};
+	for (unsigned k = 0; k < 2; k++) {
+		struct fx *f = sgx_vm(code[k], 8, false, 0x2);
+		W(f, EXCEPTION_BITMAP, BIT(X86_VEC_GP));
+		assert_int_equal(enter_run(f), STEP_VMEXIT);
+		assert_enclave_exit(f, VMX_EXIT_EXCEPTION_NMI);
+		assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_GP) | EC);
+		fx_sgx_free(f);
+	}
+	struct fx *f = sgx_vm(CODE(0x90), false, 0x2);
+	guest_code(f, CODE(0xb8, 4, 0, 0, 0, 0x0f, 0x01, 0xd7)); /* EEXIT outside */
+	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_GP) | BIT(X86_VEC_NM));
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_EXCEPTION_NMI, GUEST_RIP + 5);
+	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_GP) | EC);
+	fx_sgx_free(f);
+	f = sgx_vm(CODE(0x90), false, 0x2);
+	W(f, GUEST_CR0, 0x80010033 | X86_CR0_TS);
+	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_NM));
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_EXCEPTION_NMI, GUEST_RIP + 25);
+	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_NM));
+	fx_sgx_free(f);
+}
+
+/* Rule 24: an SGX-induced #PF meets the PFEC mask/match filter like any #PF, bit 15 included
+ * (25.2): with mask = match = 8000H it exits; with match 0 it goes to the guest's IDT. */
+static void test_sgx_pf_filter(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 2; k++) {
+		struct fx *f = sgx_vm(CODE(0x88, 0x05, 0x3a, 0x00, 0x00, 0x00), false, 0x2);
+		W(f, EXCEPTION_BITMAP, BIT(X86_VEC_PF));
+		W(f, PAGE_FAULT_ERROR_CODE_MASK, 0x8000);
+		W(f, PAGE_FAULT_ERROR_CODE_MATCH, k ? 0 : 0x8000);
+		stub(f, X86_VEC_PF);
+		gate(f, X86_VEC_PF, true);
+		phys_write(&f->phys, TSS_PA + 4, 8, 0x1e0000);
+		if (!k) {
+			assert_int_equal(enter_run(f), STEP_VMEXIT);
+			assert_enclave_exit(f, VMX_EXIT_EXCEPTION_NMI);
+		} else {
+			assert_int_equal(enter_run(f), STEP_HALT);
+			assert_handler(f, X86_VEC_PF, 0x8007, AEP);
+		}
+		fx_sgx_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +465,10 @@ int main(void)
 	    cmocka_unit_test(test_mtf),
 	    cmocka_unit_test(test_triple_fault),
 	    cmocka_unit_test(test_pf_through_idt),
+	    cmocka_unit_test(test_delivery_fault_not_cleared),
+	    cmocka_unit_test(test_eenter_eexit_state),
+	    cmocka_unit_test(test_enclu_gates),
+	    cmocka_unit_test(test_sgx_pf_filter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
