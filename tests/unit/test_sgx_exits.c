@@ -221,6 +221,16 @@ static void test_illegal_no_exit(void **state)
 	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_UD));
 	assert_int_equal(ssa_gpr(f, 0)->rip, ENCL_BASE);
 	fx_sgx_free(f);
+	/* Rule 12: ENCLS in an enclave (CPL 3) is #UD even with every ENCLS leaf exiting. */
+	f = sgx_vm(CODE(0x0f, 0x01, 0xcf), false, 0x2);
+	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_UD));
+	set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL), PROC_ACTIVATE_SECONDARY_CONTROLS);
+	set_ctl(f, S(SECONDARY_VM_EXEC_CONTROL), PROC2_ENCLS_EXITING);
+	W(f, ENCLS_EXITING_BITMAP, ~0ull);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_enclave_exit(f, VMX_EXIT_EXCEPTION_NMI);
+	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(HW, X86_VEC_UD));
+	fx_sgx_free(f);
 }
 
 /* Rule 9: PAUSE exiting and RDSEED exiting from an enclave; SSA.RIP is the instruction,
