@@ -103,6 +103,12 @@ int main(struct vx_boot_info *bi)
 	if (st)
 		return report_summary();
 	enclave_tcs_addr = enclave_tcs(&e, 0);
+	/* The EPC outside enclave mode (docs/decisions.md D53, abort-page semantics): reads all
+	 * ones, writes dropped, the SECS untouched. */
+	volatile u64 *secs = (volatile u64 *)e.secs;
+	u64 before = secs[0];
+	secs[0] = 0;
+	report(before == ~0ull && secs[0] == ~0ull, "the EPC reads as all ones from outside");
 
 	u64 want = mix(1000);
 	report(call(0, 1000, 0x2) == want, "enclave computation returns what it computes outside");

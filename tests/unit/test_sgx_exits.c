@@ -209,6 +209,19 @@ static void test_int3(void **state)
 	fx_sgx_free(f);
 }
 
+/* INT1 (ICEBP) in a debug enclave (KVM checklist item 17; docs/decisions.md D62): #DB as a
+ * privileged software exception, instruction length 0 on the exit like every enclave exit. */
+static void test_int1(void **state)
+{
+	(void)state;
+	struct fx *f = sgx_vm(CODE(0x90, 0xf1), false, 0x2);
+	W(f, EXCEPTION_BITMAP, BIT(X86_VEC_DB));
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_enclave_exit(f, VMX_EXIT_EXCEPTION_NMI);
+	assert_int_equal(V(f, VM_EXIT_INTR_INFO), INFO(VMX_INTR_TYPE_PRIV_SOFT_EXCEPTION, 1));
+	fx_sgx_free(f);
+}
+
 /* Rule 8: Table 39-1 instructions #UD in an enclave, never exit (CPUID exits unconditionally
  * elsewhere; here the #UD goes to the exception bitmap). */
 static void test_illegal_no_exit(void **state)
@@ -479,6 +492,7 @@ int main(void)
 	    cmocka_unit_test(test_eenter_eexit_state),
 	    cmocka_unit_test(test_enclu_gates),
 	    cmocka_unit_test(test_sgx_pf_filter),
+	    cmocka_unit_test(test_int1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
