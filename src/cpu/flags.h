@@ -107,4 +107,44 @@ void flags_set_arith(struct vx_cpu *c, u64 mask, u64 bits);
  * GE LE G). */
 bool cpu_cond(const struct vx_cpu *c, unsigned cc);
 
+/*
+ * The same, inline for the producers that precede nearly every Jcc/SETcc/CMOVcc: after
+ * SUB/CMP the conditions are the unsigned and signed relations of the operands (B: CF;
+ * Z: ZF; BE: CF or ZF; L: SF != OF; LE: ZF or SF != OF, SDM Vol. 1 Appendix B "EFLAGS
+ * Condition Codes"); after a logic operation CF = OF = 0.  Everything else: cpu_cond.
+ */
+static inline bool cpu_cond_fast(const struct vx_cpu *c, unsigned cc)
+{
+	const struct lazy_flags *l = &c->lf;
+	bool r;
+	if (l->op == LF_SUB) {
+		unsigned sh = 64 - 8 * l->size;
+		u64 d = l->dst << sh, s = l->src << sh; /* operands at the top of the word */
+		switch (cc >> 1) {
+		case 1: r = d < s; break;
+		case 2: r = d == s; break;
+		case 3: r = d <= s; break;
+		case 6: r = (s64)d < (s64)s; break;
+		case 7: r = (s64)d <= (s64)s; break;
+		default: return cpu_cond(c, cc);
+		}
+		return (cc & 1) ? !r : r;
+	}
+	if (l->op == LF_LOGIC) {
+		u64 v = l->res << (64 - 8 * l->size);
+		switch (cc >> 1) {
+		case 0:
+		case 1: r = false; break;
+		case 2:
+		case 3: r = v == 0; break;
+		case 4:
+		case 6: r = (s64)v < 0; break;
+		case 7: r = (s64)v <= 0; break;
+		default: return cpu_cond(c, cc);
+		}
+		return (cc & 1) ? !r : r;
+	}
+	return cpu_cond(c, cc);
+}
+
 #endif

@@ -37,7 +37,7 @@ static enum cpu_step op_jmp(struct vx_cpu *c, const struct insn *i)
 
 static enum cpu_step op_jcc(struct vx_cpu *c, const struct insn *i)
 {
-	if (!cpu_cond(c, i->cc))
+	if (!cpu_cond_fast(c, i->cc))
 		return STEP_RETIRED;
 	return jump(c, c->rip + i->imm);
 }

@@ -44,10 +44,14 @@ static enum cpu_step op_mov_r_m(struct vx_cpu *c, const struct insn *i)
 	return r;
 }
 
-static enum cpu_step op_mov_m_x(struct vx_cpu *c, const struct insn *i)
+static enum cpu_step op_mov_m_r(struct vx_cpu *c, const struct insn *i)
 {
-	u64 v = i->op[1].kind == OPK_REG ? opr_get(c, &i->op[1]) : i->imm;
-	return op_put(c, i, 0, v);
+	return op_put(c, i, 0, opr_get(c, &i->op[1]));
+}
+
+static enum cpu_step op_mov_m_i(struct vx_cpu *c, const struct insn *i)
+{
+	return op_put(c, i, 0, i->imm);
 }
 
 static op_fn *select_mov(const struct insn *i)
@@ -61,8 +65,10 @@ static op_fn *select_mov(const struct insn *i)
 		return op_mov_r_i;
 	if (d->kind == OPK_REG && s->kind == OPK_MEM)
 		return op_mov_r_m;
-	if (d->kind == OPK_MEM && (s->kind == OPK_REG || s->kind == OPK_IMM))
-		return op_mov_m_x;
+	if (d->kind == OPK_MEM && s->kind == OPK_REG)
+		return op_mov_m_r;
+	if (d->kind == OPK_MEM && s->kind == OPK_IMM)
+		return op_mov_m_i;
 	return op_mov;
 }
 
@@ -71,6 +77,28 @@ static enum cpu_step op_movzx(struct vx_cpu *c, const struct insn *i)
 	u64 v;
 	enum cpu_step r = op_get(c, i, 1, &v, 0);
 	return r == STEP_RETIRED ? op_put(c, i, 0, v) : r;
+}
+
+/* MOVZX reg, mem (table lookups): the memory read inline, no operand-kind dispatch. */
+static enum cpu_step op_movzx_r_m(struct vx_cpu *c, const struct insn *i)
+{
+	const struct operand *o = &i->op[1];
+	u64 la = op_la(c, i, o), v;
+	const struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_READ), o->size);
+	if (__builtin_expect(e != NULL, 1)) {
+		opr_put(c, &i->op[0], host_load(e->host + (la & 4095), o->size));
+		return STEP_RETIRED;
+	}
+	enum cpu_step r = op_get_mem(c, i, o, &v, 0);
+	if (r == STEP_RETIRED)
+		opr_put(c, &i->op[0], v);
+	return r;
+}
+
+static op_fn *select_movzx(const struct insn *i)
+{
+	return i->nops == 2 && i->op[0].kind == OPK_REG && i->op[1].kind == OPK_MEM ? op_movzx_r_m
+										    : op_movzx;
 }
 
 static enum cpu_step op_movsx(struct vx_cpu *c, const struct insn *i)
@@ -111,7 +139,7 @@ static enum cpu_step op_cmovcc(struct vx_cpu *c, const struct insn *i)
 	enum cpu_step r = op_get(c, i, 1, &v, 0);
 	if (r != STEP_RETIRED)
 		return r;
-	if (!cpu_cond(c, i->cc))
+	if (!cpu_cond_fast(c, i->cc))
 		v = reg_get(c, i->op[0].reg, i->op[0].size);
 	reg_set(c, i->op[0].reg, i->op[0].size, v);
 	return STEP_RETIRED;
@@ -119,7 +147,7 @@ static enum cpu_step op_cmovcc(struct vx_cpu *c, const struct insn *i)
 
 static enum cpu_step op_setcc(struct vx_cpu *c, const struct insn *i)
 {
-	return op_put(c, i, 0, cpu_cond(c, i->cc));
+	return op_put(c, i, 0, cpu_cond_fast(c, i->cc));
 }
 
 static enum cpu_step op_bswap(struct vx_cpu *c, const struct insn *i)
@@ -201,5 +229,6 @@ static const struct op_def defs[] = {
 };
 static const struct op_select sels[] = {
     {ZYDIS_MNEMONIC_MOV, select_mov},
+    {ZYDIS_MNEMONIC_MOVZX, select_movzx},
 };
 OP_FAMILY_DEFINE_SEL(mov, defs, sels);

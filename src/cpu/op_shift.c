@@ -295,10 +295,69 @@ static enum cpu_step op_shrd(struct vx_cpu *c, const struct insn *i)
 	return double_shift(c, i, false);
 }
 
+/*
+ * Register destination, immediate count: the form compilers emit (SHA-256's rotates, address
+ * arithmetic), specialised at decode time.  Same computation as shift_op (the do_* helpers),
+ * without the operand-kind dispatch; a LOCK prefix keeps the generic handler (#UD).
+ */
+#define SHIFT_REG_IMM(name, fn)                                                        \
+	static enum cpu_step name(struct vx_cpu *c, const struct insn *i)              \
+	{                                                                              \
+		const struct operand *o = &i->op[0];                                   \
+		unsigned n = (unsigned)(i->imm & 0xff) & count_mask(o->size);          \
+		u64 v = opr_get(c, o);                                                 \
+		if (!n) { /* no flags change, but a 32-bit write still zero-extends */ \
+			opr_put(c, o, v);                                              \
+			return STEP_RETIRED;                                           \
+		}                                                                      \
+		struct shres s = fn(v, n, o->size);                                    \
+		opr_put(c, o, s.res);                                                  \
+		flags_set_arith(c, s.mask, s.flags);                                   \
+		return STEP_RETIRED;                                                   \
+	}
+SHIFT_REG_IMM(op_rol_ri, do_rol)
+SHIFT_REG_IMM(op_ror_ri, do_ror)
+SHIFT_REG_IMM(op_shl_ri, do_shl)
+SHIFT_REG_IMM(op_shr_ri, do_shr)
+SHIFT_REG_IMM(op_sar_ri, do_sar)
+
+static bool reg_imm(const struct insn *i)
+{
+	return i->nops > 1 && i->op[0].kind == OPK_REG && i->op[1].kind == OPK_IMM &&
+	       !(i->prefix & INSN_LOCK);
+}
+
+static op_fn *select_rol(const struct insn *i)
+{
+	return reg_imm(i) ? op_rol_ri : op_rol;
+}
+static op_fn *select_ror(const struct insn *i)
+{
+	return reg_imm(i) ? op_ror_ri : op_ror;
+}
+static op_fn *select_shl(const struct insn *i)
+{
+	return reg_imm(i) ? op_shl_ri : op_shl;
+}
+static op_fn *select_shr(const struct insn *i)
+{
+	return reg_imm(i) ? op_shr_ri : op_shr;
+}
+static op_fn *select_sar(const struct insn *i)
+{
+	return reg_imm(i) ? op_sar_ri : op_sar;
+}
+
+static const struct op_select sels[] = {
+    {ZYDIS_MNEMONIC_ROL, select_rol}, {ZYDIS_MNEMONIC_ROR, select_ror},
+    {ZYDIS_MNEMONIC_SHL, select_shl}, {ZYDIS_MNEMONIC_SHR, select_shr},
+    {ZYDIS_MNEMONIC_SAR, select_sar},
+};
+
 /* Zydis decodes the undocumented /6 form of C0/C1/D0-D3 as SHL as well. */
 static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_ROL, op_rol}, {ZYDIS_MNEMONIC_ROR, op_ror},   {ZYDIS_MNEMONIC_RCL, op_rcl},
     {ZYDIS_MNEMONIC_RCR, op_rcr}, {ZYDIS_MNEMONIC_SHL, op_shl},   {ZYDIS_MNEMONIC_SHR, op_shr},
     {ZYDIS_MNEMONIC_SAR, op_sar}, {ZYDIS_MNEMONIC_SHLD, op_shld}, {ZYDIS_MNEMONIC_SHRD, op_shrd},
 };
-OP_FAMILY_DEFINE(shift, defs);
+OP_FAMILY_DEFINE_SEL(shift, defs, sels);
