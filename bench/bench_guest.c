@@ -89,38 +89,6 @@ void bench_guest_sha256(struct bench_result *r)
 	r->ratio = native > 0 ? dt / native : 0;
 }
 
-/* EENTER + EEXIT round trip (bare mode, SGX2 with launch control): wall time / round trips of
- * the sgx_enter guest, which makes them from one CPL 3 loop. */
-void bench_sgx_enter_exit(struct bench_result *r)
-{
-	r->name = "sgx_eenter_eexit_roundtrip";
-	r->unit = "ns/op";
-	size_t len;
-	void *elf = read_file(VX_BINARY_DIR "/guests/sgx_enter.elf", &len);
-	if (!elf)
-		return;
-	char err[256];
-	const u64 n = 20000;
-	struct vm_config cfg = {.guest_args = "20000", .sgx = VX_SGX2, .sgx_lc = true};
-	struct vm *vm = vm_create(&cfg, err, sizeof(err));
-	if (!vm || !vm_load_elf(vm, elf, len, err, sizeof(err))) {
-		fprintf(stderr, "bench: %s\n", err);
-		vm_destroy(vm);
-		free(elf);
-		return;
-	}
-	struct vm_result res;
-	double t0 = bench_now();
-	vm_run(vm, &res);
-	double dt = bench_now() - t0;
-	vm_destroy(vm);
-	free(elf);
-	if (res.why != VM_STOP_EXIT || res.status != 0)
-		return;
-	r->iterations = n;
-	r->value = dt / (double)n * 1e9;
-}
-
 /* One bare-mode run of a benchmark guest with SGX2 and launch control: wall seconds, the
  * console text in *out (caller frees); < 0 on failure. */
 static double run_sgx_guest(const char *elf_path, const char *args, char **out)
@@ -150,6 +118,21 @@ static double run_sgx_guest(const char *elf_path, const char *args, char **out)
 	free(elf);
 	fclose(con);
 	return dt;
+}
+
+/* EENTER + EEXIT round trip (bare mode, SGX2 with launch control): wall time / round trips of
+ * the sgx_enter guest, which makes them from one CPL 3 loop. */
+void bench_sgx_enter_exit(struct bench_result *r)
+{
+	r->name = "sgx_eenter_eexit_roundtrip";
+	r->unit = "ns/op";
+	char *out = NULL;
+	double dt = run_sgx_guest(VX_BINARY_DIR "/guests/sgx_enter.elf", "20000", &out);
+	free(out);
+	if (dt < 0)
+		return;
+	r->iterations = 20000;
+	r->value = dt / 20000 * 1e9;
 }
 
 /* AEX + ERESUME round trip (bare mode): the same enclave computation with and without a timer

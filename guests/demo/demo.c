@@ -26,6 +26,8 @@
  */
 #include "guest.h"
 
+#include "../enclave/mix.h"
+
 #define TIMER_VEC 0x40
 #define MMIO_VALUE 0x5678abcdu
 
@@ -97,8 +99,7 @@ static bool do_timer(void)
 /* ---- the enclave scenario ---- */
 
 extern const char enclave_sum_bundle[];
-static u64 encl_tcs, encl_op, encl_arg;
-static u8 ustack[16384] __attribute__((aligned(16)));
+static u64 encl_tcs;
 static volatile unsigned encl_ud, encl_irq;
 
 static void on_enclave_ud(struct exc_frame *f)
@@ -119,29 +120,6 @@ static void on_enclave_timer(struct exc_frame *f)
 	}
 }
 
-static u64 user_enclave(u64 unused)
-{
-	(void)unused;
-	return enclave_enter(encl_tcs, encl_op, encl_arg);
-}
-
-static u64 enclave_call(u64 op, u64 arg, u64 rflags)
-{
-	encl_op = op;
-	encl_arg = arg;
-	return run_user(user_enclave, 0, (u64)ustack + sizeof(ustack), rflags, USER_EXIT_INT);
-}
-
-static u64 mix(u64 n)
-{
-	u64 h = 0xcbf29ce484222325ull;
-	for (u64 i = 0; i < n; i++) {
-		h ^= i * i + (h >> 7);
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static bool do_enclave(void)
 {
 	struct enclave e;
@@ -156,16 +134,16 @@ static bool do_enclave(void)
 	idt_set_handler(TIMER_VEC, on_enclave_timer);
 	outb(boot_info->timer_port, TIMER_VEC);
 	outl(boot_info->timer_port + VX_TIMER_DELAY_OFFSET, 20000);
-	u64 r = enclave_call(0, 12000, 0x202);
-	bool ok = r == mix(12000) && encl_irq == 2;
+	u64 r = enclave_call(encl_tcs, 0, 12000, 0x202);
+	bool ok = r == enclave_mix(12000) && encl_irq == 2;
 	snprintf(buf, sizeof(buf), "demo: enclave computation interrupted %u times: %s\n", encl_irq,
-		 r == mix(12000) ? "result right" : "RESULT WRONG");
+		 r == enclave_mix(12000) ? "result right" : "RESULT WRONG");
 	say(buf);
-	r = enclave_call(3, boot_info->mmio_test_base, 0x2);
+	r = enclave_call(encl_tcs, 3, boot_info->mmio_test_base, 0x2);
 	snprintf(buf, sizeof(buf), "demo: MMIO inside the enclave: #UD at the AEP (%u)\n", encl_ud);
 	say(buf);
 	ok = ok && r == 0xfa17 && encl_ud == 1;
-	r = enclave_call(7, 0, 0x2);
+	r = enclave_call(encl_tcs, 7, 0, 0x2);
 	snprintf(buf, sizeof(buf), "demo: hidden RDRAND inside the enclave: #UD at the AEP (%u)\n",
 		 encl_ud);
 	say(buf);

@@ -5,6 +5,7 @@
 
 #include "arch/sgx.h"
 #include "arch/sgx_structs.h"
+#include "mix.h"
 
 u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs);
 /* hidden: its address is taken RIP-relative (a GOT load would be relaxed to an absolute
@@ -24,16 +25,6 @@ static u64 handle_exception(u64 cssa, u64 tcs)
 	last_exitinfo = g->exitinfo;
 	g->rip = (u64)enclave_fault_landing;
 	return 0;
-}
-
-static u64 mix(u64 n)
-{
-	u64 h = 0xcbf29ce484222325ull;
-	for (u64 i = 0; i < n; i++) {
-		h ^= i * i + (h >> 7);
-		h *= 0x100000001b3ull;
-	}
-	return h;
 }
 
 /* Arguments of ops 10-16, in the caller's (untrusted) memory at `n`. */
@@ -94,7 +85,7 @@ u64 enclave_main(u64 op, u64 n, u64 cssa, u64 tcs)
 	if (cssa > 0 && op == 100)
 		return handle_exception(cssa, tcs);
 	switch (op) {
-	case 0: return mix(n);
+	case 0: return enclave_mix(n);
 	case 1: return cssa;
 	case 2: return ++counter;
 	case 3: /* MMIO outside the enclave: the address comes from the caller */

@@ -19,8 +19,7 @@
 
 extern const char enclave_sum_bundle[];
 
-static u64 tcs, a_op, a_n;
-static u8 ustack[16384] __attribute__((aligned(16)));
+static u64 tcs;
 static volatile unsigned ud_at_aep, ud_other;
 
 static void on_ud(struct exc_frame *f)
@@ -43,17 +42,9 @@ static void on_timer(struct exc_frame *f)
 	timer_at_aep = f->rip == (u64)vx_aep;
 }
 
-static u64 user_call(u64 unused)
-{
-	(void)unused;
-	return enclave_enter(tcs, a_op, a_n);
-}
-
 static u64 call(u64 op, u64 n, u64 rflags)
 {
-	a_op = op;
-	a_n = n;
-	return run_user(user_call, 0, (u64)ustack + sizeof(ustack), rflags, USER_EXIT_INT);
+	return enclave_call(tcs, op, n, rflags);
 }
 
 static u64 exitinfo(void)

@@ -135,6 +135,9 @@ void enclave_destroy(struct enclave *e);
 u64 enclave_tcs(const struct enclave *e, unsigned n);
 /* At CPL 3: EENTER through tcs with arguments a, b; the enclave's result. */
 u64 enclave_enter(u64 tcs, u64 a, u64 b);
+/* From CPL 0: enclave_enter at CPL 3 on the runtime's own user stack, with RFLAGS rflags
+ * (0x202 to take interrupts inside the enclave). */
+u64 enclave_call(u64 tcs, u64 a, u64 b, u64 rflags);
 extern char vx_aep[];
 /* Set by an exception handler that interrupted an enclave (frame RIP = vx_aep): the AEP runs
  * the enclave's own handler (enclave op 100) before ERESUME. */

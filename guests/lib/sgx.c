@@ -95,3 +95,21 @@ u64 enclave_tcs(const struct enclave *e, unsigned n)
 {
 	return e->base + e->bundle->tcs[n];
 }
+
+static u64 call_tcs, call_a, call_b;
+static u8 call_stack[16384] __attribute__((aligned(16)));
+
+static u64 call_at_cpl3(u64 unused)
+{
+	(void)unused;
+	return enclave_enter(call_tcs, call_a, call_b);
+}
+
+u64 enclave_call(u64 tcs, u64 a, u64 b, u64 rflags)
+{
+	call_tcs = tcs;
+	call_a = a;
+	call_b = b;
+	return run_user(call_at_cpl3, 0, (u64)call_stack + sizeof(call_stack), rflags,
+			USER_EXIT_INT);
+}

@@ -27,8 +27,7 @@ struct args {
 };
 
 static struct args args;
-static u64 tcs, a_op;
-static u8 ustack[16384] __attribute__((aligned(16)));
+static u64 tcs;
 static volatile unsigned pf_at_aep;
 static volatile u32 pf_error;
 static struct sgx_pageinfo pageinfo __attribute__((aligned(32)));
@@ -46,19 +45,12 @@ static void on_pf(struct exc_frame *f)
 	}
 }
 
-static u64 user_call(u64 unused)
-{
-	(void)unused;
-	return enclave_enter(tcs, a_op, (u64)&args);
-}
-
 static u64 op(u64 o, u64 a, u64 b, u64 c)
 {
-	a_op = o;
 	args.a = a;
 	args.b = b;
 	args.c = c;
-	return run_user(user_call, 0, (u64)ustack + sizeof(ustack), 0x2, USER_EXIT_INT);
+	return enclave_call(tcs, o, (u64)&args, 0x2);
 }
 
 #define PT_REG ((u64)SGX_PT_REG << SGX_SECINFO_PT_SHIFT)

@@ -9,6 +9,7 @@
  */
 #include "guest.h"
 
+#include "../enclave/mix.h"
 #include "arch/sgx.h"
 
 extern const char enclave_sum_bundle[];
@@ -33,31 +34,11 @@ static void on_timer(struct exc_frame *f)
 	}
 }
 
-static u64 mix(u64 n)
-{
-	u64 h = 0xcbf29ce484222325ull;
-	for (u64 i = 0; i < n; i++) {
-		h ^= i * i + (h >> 7);
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
 static u64 enclave_tcs_addr;
-static u64 arg_op, arg_n;
-static u8 ustack[16384] __attribute__((aligned(16)));
-
-static u64 user_call(u64 unused)
-{
-	(void)unused;
-	return enclave_enter(enclave_tcs_addr, arg_op, arg_n);
-}
 
 static u64 call(u64 op, u64 n, u64 rflags)
 {
-	arg_op = op;
-	arg_n = n;
-	return run_user(user_call, 0, (u64)ustack + sizeof(ustack), rflags, USER_EXIT_INT);
+	return enclave_call(enclave_tcs_addr, op, n, rflags);
 }
 
 int main(struct vx_boot_info *bi)
@@ -110,12 +91,12 @@ int main(struct vx_boot_info *bi)
 	secs[0] = 0;
 	report(before == ~0ull && secs[0] == ~0ull, "the EPC reads as all ones from outside");
 
-	u64 want = mix(1000);
+	u64 want = enclave_mix(1000);
 	report(call(0, 1000, 0x2) == want, "enclave computation returns what it computes outside");
 	report(call(1, 0, 0x2) == 0, "EENTER passes CSSA 0 in RAX");
 	report(call(2, 0, 0x2) == 1 && call(2, 0, 0x2) == 2, "enclave data persists across calls");
 
-	want = mix(30000);
+	want = enclave_mix(30000);
 	irq.rearm = true;
 	outb(bi->timer_port, VEC_TIMER);
 	outl(bi->timer_port + 4, TIMER_DELAY);

@@ -13,20 +13,6 @@
 #include "cpu/step.h"
 #include "sgx/sgx_int.h"
 
-static bool aligned(u64 v, u64 a)
-{
-	return (v & (a - 1)) == 0;
-}
-
-static bool zero(const void *p, size_t n)
-{
-	const u8 *b = p;
-	for (size_t k = 0; k < n; k++)
-		if (b[k])
-			return false;
-	return true;
-}
-
 /* The head of ECREATE and EADD: RBX 32-byte and RCX 4 KiB aligned (#GP(0)), RCX in the EPC
  * (#PF), then PAGEINFO, its SRCPGE/SECINFO alignment and the SECINFO reserved bits. */
 static enum cpu_step read_pageinfo(struct vx_cpu *c, struct sgx_pageinfo *pi, u32 *idx)

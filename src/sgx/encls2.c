@@ -10,11 +10,6 @@
 
 #include "sgx/sgx_int.h"
 
-static bool aligned(u64 v, u64 a)
-{
-	return (v & (a - 1)) == 0;
-}
-
 /* The SECS at la: a valid PT_SECS page (#PF otherwise) of an initialized enclave (#GP). */
 static enum cpu_step init_secs(struct vx_cpu *c, u64 la, u32 *sidx)
 {

@@ -15,16 +15,6 @@
 
 #include "sgx/sgx_int.h"
 
-static bool in_elrange(const struct vx_cpu *c, u64 la)
-{
-	return la - c->sgx.base < c->sgx.size;
-}
-
-static bool aligned(u64 v, u64 a)
-{
-	return (v & (a - 1)) == 0;
-}
-
 /* The EPC page at la by paging (and EPT) only: the enclave-access checks are the leaf's.
  * The TLB entry such a translation leaves carries no EPCM rights: it is dropped. */
 static enum cpu_step target_page(struct vx_cpu *c, u64 la, u32 *idx)
@@ -40,13 +30,12 @@ static enum cpu_step target_page(struct vx_cpu *c, u64 la, u32 *idx)
 
 static enum cpu_step read_secinfo(struct vx_cpu *c, u64 la, struct sgx_secinfo *si)
 {
-	if (!aligned(la, 64) || !in_elrange(c, la))
+	if (!aligned(la, 64) || !sgx_in_elrange(c, la, 1))
 		return fault_gp(c, 0);
 	enum cpu_step r = sgx_read(c, la, si, sizeof(*si));
 	if (r != STEP_RETIRED)
 		return r;
-	static const u8 zero[sizeof(si->reserved)];
-	if ((si->flags & SGX_SECINFO_RESERVED) || memcmp(si->reserved, zero, sizeof(zero)))
+	if ((si->flags & SGX_SECINFO_RESERVED) || !zero(si->reserved, sizeof(si->reserved)))
 		return fault_gp(c, 0);
 	return STEP_RETIRED;
 }
@@ -84,7 +73,7 @@ static enum cpu_step leaf_eaccept(struct vx_cpu *c)
 	enum cpu_step r = read_secinfo(c, c->gpr[GPR_RBX], &si);
 	if (r != STEP_RETIRED)
 		return r;
-	if (!aligned(rcx, 4096) || !in_elrange(c, rcx))
+	if (!aligned(rcx, 4096) || !sgx_in_elrange(c, rcx, 1))
 		return fault_gp(c, 0);
 	if ((r = target_page(c, rcx, &idx)) != STEP_RETIRED)
 		return r;
@@ -98,9 +87,8 @@ static enum cpu_step leaf_eaccept(struct vx_cpu *c)
 		return sgx_status(c, SGX_PAGE_ATTRIBUTES_MISMATCH);
 	if (m->pt == SGX_PT_TCS) {
 		const struct sgx_tcs *t = (const void *)epc_page_ptr(sgx_epc_of(c), idx);
-		static const u8 zero[sizeof(t->reserved)];
 		if (t->flags || t->cssa >= t->nssa || t->aep || t->state ||
-		    memcmp(t->reserved, zero, sizeof(zero)))
+		    !zero(t->reserved, sizeof(t->reserved)))
 			return fault_gp(c, 0);
 	}
 	m->pending = m->modified = m->pr = false;
@@ -113,7 +101,7 @@ static enum cpu_step leaf_emodpe(struct vx_cpu *c)
 	u64 rbx = c->gpr[GPR_RBX], rcx = c->gpr[GPR_RCX];
 	struct sgx_secinfo si;
 	u32 idx;
-	if (!aligned(rcx, 4096) || !in_elrange(c, rcx))
+	if (!aligned(rcx, 4096) || !sgx_in_elrange(c, rcx, 1))
 		return fault_gp(c, 0);
 	enum cpu_step r = read_secinfo(c, rbx, &si);
 	if (r == STEP_RETIRED)
@@ -139,8 +127,8 @@ static enum cpu_step leaf_eacceptcopy(struct vx_cpu *c)
 	struct sgx_secinfo si;
 	static u8 page[4096];
 	u32 idx;
-	if (!aligned(rcx, 4096) || !aligned(rdx, 4096) || !in_elrange(c, rcx) ||
-	    !in_elrange(c, rdx))
+	if (!aligned(rcx, 4096) || !aligned(rdx, 4096) || !sgx_in_elrange(c, rcx, 1) ||
+	    !sgx_in_elrange(c, rdx, 1))
 		return fault_gp(c, 0);
 	enum cpu_step r = read_secinfo(c, c->gpr[GPR_RBX], &si);
 	if (r != STEP_RETIRED)

@@ -21,11 +21,6 @@ struct key_dep {
 	u8 ownerepoch[16];
 };
 
-static bool in_elrange(const struct vx_cpu *c, u64 la, u64 len)
-{
-	return la - c->sgx.base < c->sgx.size && c->sgx.size - (la - c->sgx.base) >= len;
-}
-
 static const struct sgx_secs *cur_secs(struct vx_cpu *c)
 {
 	return (const struct sgx_secs *)epc_page_ptr(sgx_epc_of(c), c->sgx.secs);
@@ -53,7 +48,7 @@ static void report_keyid(struct vx_cpu *c, u8 keyid[32])
 
 static enum cpu_step operand_ok(struct vx_cpu *c, u64 la, u64 align, u64 len)
 {
-	return (la & (align - 1)) || !in_elrange(c, la, len) ? fault_gp(c, 0) : STEP_RETIRED;
+	return (la & (align - 1)) || !sgx_in_elrange(c, la, len) ? fault_gp(c, 0) : STEP_RETIRED;
 }
 
 static enum cpu_step leaf_ereport(struct vx_cpu *c)

@@ -12,6 +12,27 @@
 #include "sgx/epc.h"
 #include "sgx/sgx.h"
 
+static inline bool aligned(u64 v, u64 a)
+{
+	return (v & (a - 1)) == 0;
+}
+
+/* n bytes at p are all zero (reserved fields). */
+static inline bool zero(const void *p, size_t n)
+{
+	const u8 *b = p;
+	for (size_t k = 0; k < n; k++)
+		if (b[k])
+			return false;
+	return true;
+}
+
+/* [la, la + len) inside the current enclave's ELRANGE. */
+static inline bool sgx_in_elrange(const struct vx_cpu *c, u64 la, u64 len)
+{
+	return la - c->sgx.base < c->sgx.size && c->sgx.size - (la - c->sgx.base) >= len;
+}
+
 /* General-purpose register numbers (c->gpr[]). */
 enum { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI };
 

@@ -12,23 +12,13 @@
 
 #include "sgx/sgx_int.h"
 
-static bool all_zero(const void *p, size_t n)
-{
-	const u8 *b = p;
-	for (size_t k = 0; k < n; k++)
-		if (b[k])
-			return false;
-	return true;
-}
-
 static bool layout_ok(const struct sgx_sigstruct *s)
 {
 	static const u8 h1[16] = SGX_SIGSTRUCT_HEADER, h2[16] = SGX_SIGSTRUCT_HEADER2;
 	return !memcmp(s->header, h1, 16) && !memcmp(s->header2, h2, 16) &&
 	       (s->vendor == 0 || s->vendor == 0x8086) && s->exponent == 3 &&
-	       all_zero(s->reserved1, sizeof(s->reserved1)) &&
-	       all_zero(s->reserved2, sizeof(s->reserved2)) &&
-	       all_zero(s->reserved3, sizeof(s->reserved3));
+	       zero(s->reserved1, sizeof(s->reserved1)) &&
+	       zero(s->reserved2, sizeof(s->reserved2)) && zero(s->reserved3, sizeof(s->reserved3));
 }
 
 /* RFC 8017 9.2 EMSA-PKCS1-v1_5 with SHA-256: 00 01 FF..FF 00 DigestInfo hash. */
