@@ -30,21 +30,6 @@ static enum cpu_step read_pageinfo(struct vx_cpu *c, struct sgx_pageinfo *pi, u3
 	return STEP_RETIRED;
 }
 
-static enum cpu_step read_secinfo(struct vx_cpu *c, u64 la, struct sgx_secinfo *si)
-{
-	enum cpu_step r = sgx_read(c, la, si, sizeof(*si));
-	if (r != STEP_RETIRED)
-		return r;
-	if ((si->flags & SGX_SECINFO_RESERVED) || !zero(si->reserved, sizeof(si->reserved)))
-		return fault_gp(c, 0);
-	return STEP_RETIRED;
-}
-
-static unsigned secinfo_pt(const struct sgx_secinfo *si)
-{
-	return (unsigned)((si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
-}
-
 /* ---- ECREATE ---- */
 
 static bool is_pow2(u64 v)
@@ -89,7 +74,7 @@ static enum cpu_step leaf_ecreate(struct vx_cpu *c)
 		return r;
 	if (pi.linaddr || pi.secs)
 		return fault_gp(c, 0);
-	if ((r = read_secinfo(c, pi.secinfo, &si)) != STEP_RETIRED)
+	if ((r = sgx_read_secinfo(c, pi.secinfo, &si)) != STEP_RETIRED)
 		return r;
 	if (secinfo_pt(&si) != SGX_PT_SECS)
 		return fault_gp(c, 0);
@@ -160,7 +145,7 @@ static enum cpu_step eadd_checks(struct vx_cpu *c, const struct sgx_pageinfo *pi
 	u32 tmp;
 	enum cpu_step r = sgx_epc_operand(c, pi->secs, false, &tmp);
 	if (r == STEP_RETIRED)
-		r = read_secinfo(c, pi->secinfo, si);
+		r = sgx_read_secinfo(c, pi->secinfo, si);
 	if (r != STEP_RETIRED)
 		return r;
 	unsigned pt = secinfo_pt(si);

@@ -104,7 +104,7 @@ static enum cpu_step leaf_emodt(struct vx_cpu *c)
 	enum cpu_step r = modify_operands(c, &si, &idx);
 	if (r != STEP_RETIRED)
 		return r;
-	unsigned pt = (unsigned)((si.flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+	unsigned pt = secinfo_pt(&si);
 	if ((pt != SGX_PT_TCS && pt != SGX_PT_TRIM) || (si.flags & 7))
 		return fault_gp(c, 0);
 	struct epcm *m = epcm_at(c, idx);

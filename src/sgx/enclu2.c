@@ -32,17 +32,7 @@ static enum cpu_step read_secinfo(struct vx_cpu *c, u64 la, struct sgx_secinfo *
 {
 	if (!aligned(la, 64) || !sgx_in_elrange(c, la, 1))
 		return fault_gp(c, 0);
-	enum cpu_step r = sgx_read(c, la, si, sizeof(*si));
-	if (r != STEP_RETIRED)
-		return r;
-	if ((si->flags & SGX_SECINFO_RESERVED) || !zero(si->reserved, sizeof(si->reserved)))
-		return fault_gp(c, 0);
-	return STEP_RETIRED;
-}
-
-static unsigned pt_of(const struct sgx_secinfo *si)
-{
-	return (unsigned)((si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+	return sgx_read_secinfo(c, la, si);
 }
 
 /* EACCEPT "Operation": the SECINFO combinations it accepts (#GP(0) otherwise). */
@@ -51,7 +41,7 @@ static bool accept_combo(const struct sgx_secinfo *si)
 	u64 f = si->flags;
 	bool pending = f & SGX_SECINFO_PENDING, modified = f & SGX_SECINFO_MODIFIED,
 	     pr = f & SGX_SECINFO_PR;
-	unsigned pt = pt_of(si);
+	unsigned pt = secinfo_pt(si);
 	if (pt == SGX_PT_REG)
 		return (pr || pending) && !modified;
 	return (pt == SGX_PT_TCS || pt == SGX_PT_TRIM) && !pr && !pending && modified;
@@ -62,7 +52,8 @@ static bool same_state(const struct epcm *m, const struct sgx_secinfo *si, u64 l
 	u64 f = si->flags;
 	return m->la == la && m->pending == !!(f & SGX_SECINFO_PENDING) &&
 	       m->modified == !!(f & SGX_SECINFO_MODIFIED) && m->r == !!(f & SGX_SECINFO_R) &&
-	       m->w == !!(f & SGX_SECINFO_W) && m->x == !!(f & SGX_SECINFO_X) && m->pt == pt_of(si);
+	       m->w == !!(f & SGX_SECINFO_W) && m->x == !!(f & SGX_SECINFO_X) &&
+	       m->pt == secinfo_pt(si);
 }
 
 static enum cpu_step leaf_eaccept(struct vx_cpu *c)
@@ -133,7 +124,8 @@ static enum cpu_step leaf_eacceptcopy(struct vx_cpu *c)
 	enum cpu_step r = read_secinfo(c, c->gpr[GPR_RBX], &si);
 	if (r != STEP_RETIRED)
 		return r;
-	if (pt_of(&si) != SGX_PT_REG || (!(si.flags & SGX_SECINFO_R) && (si.flags & SGX_SECINFO_W)))
+	if (secinfo_pt(&si) != SGX_PT_REG ||
+	    (!(si.flags & SGX_SECINFO_R) && (si.flags & SGX_SECINFO_W)))
 		return fault_gp(c, 0);
 	if ((r = sgx_read(c, rdx, page, sizeof(page))) != STEP_RETIRED ||
 	    (r = target_page(c, rcx, &idx)) != STEP_RETIRED)

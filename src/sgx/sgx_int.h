@@ -47,6 +47,14 @@ enum cpu_step sgx_write(struct vx_cpu *c, u64 la, const void *buf, size_t len);
  * SGX error-code bit when it does not resolve to the EPC (docs/decisions.md).
  */
 enum cpu_step sgx_epc_operand(struct vx_cpu *c, u64 la, bool write, u32 *idx);
+/* SECINFO at la (38.11): #GP(0) for reserved bits or bytes that are not zero. */
+enum cpu_step sgx_read_secinfo(struct vx_cpu *c, u64 la, struct sgx_secinfo *si);
+
+static inline unsigned secinfo_pt(const struct sgx_secinfo *si)
+{
+	return (unsigned)((si->flags & SGX_SECINFO_PT_MASK) >> SGX_SECINFO_PT_SHIFT);
+}
+
 /* #PF(la) for an EPCM check of an explicit operand: P, W as given, SGX. */
 enum cpu_step sgx_epcm_fault(struct vx_cpu *c, u64 la, bool write);
 

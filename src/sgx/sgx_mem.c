@@ -71,3 +71,13 @@ enum cpu_step sgx_status(struct vx_cpu *c, u64 code)
 	flags_set_arith(c, RFLAGS_ARITH, code ? RFLAGS_ZF : 0);
 	return STEP_RETIRED;
 }
+
+enum cpu_step sgx_read_secinfo(struct vx_cpu *c, u64 la, struct sgx_secinfo *si)
+{
+	enum cpu_step r = sgx_read(c, la, si, sizeof(*si));
+	if (r != STEP_RETIRED)
+		return r;
+	if ((si->flags & SGX_SECINFO_RESERVED) || !zero(si->reserved, sizeof(si->reserved)))
+		return fault_gp(c, 0);
+	return STEP_RETIRED;
+}
