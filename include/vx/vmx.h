@@ -70,6 +70,14 @@ struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
 struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c);
 struct vx_vmx_result vx_vmresume(struct vx_cpu *c);
 struct vx_vmx_result vx_vmcall(struct vx_cpu *c);
+/*
+ * VMLAUNCH (resume false) / VMRESUME up to, not including, the loading of guest state: every
+ * instruction and VM-entry check (26.1-26.3.1).  VMsucceed: the entry would proceed (nothing
+ * changed: the launch state stays); VMfail* and exceptions as for VMLAUNCH/VMRESUME;
+ * VX_VMX_EXITED: a VM-entry failure on invalid guest state (exit reason 33 | bit 31), host
+ * state loaded as 26.7 says.  For a nested hypervisor checking L1's VMCS (src/nested).
+ */
+struct vx_vmx_result vx_vmentry_check(struct vx_cpu *c, bool resume);
 /* Run on a guest that stopped in VMX non-root operation (VX_VMX_GUEST_HALTED/_STOPPED). */
 struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c);
 

@@ -41,6 +41,23 @@ bool phys_add_mmio(struct vx_phys *p, u64 base, u64 size, mmio_read_fn *rd, mmio
 	return true;
 }
 
+bool phys_listen_code(struct vx_phys *p, void (*fn)(void *ctx, u64 pa), void *ctx)
+{
+	for (unsigned k = 0; k < PHYS_MAX_CPUS; k++)
+		if (!p->code_listener[k].fn) {
+			p->code_listener[k] = (struct phys_code_listener){fn, ctx};
+			return true;
+		}
+	return false;
+}
+
+void phys_unlisten_code(struct vx_phys *p, void *ctx)
+{
+	for (unsigned k = 0; k < PHYS_MAX_CPUS; k++)
+		if (p->code_listener[k].ctx == ctx)
+			p->code_listener[k] = (struct phys_code_listener){0};
+}
+
 static struct mmio_region *find_mmio(struct vx_phys *p, u64 pa)
 {
 	for (unsigned i = 0; i < p->nmmio; i++)
@@ -76,8 +93,9 @@ u64 phys_read(struct vx_phys *p, u64 pa, unsigned size)
 static void note_code_write(struct vx_phys *p, u64 pa, unsigned size)
 {
 	if (phys_is_code(p, pa) || phys_is_code(p, pa + size - 1))
-		if (p->code_write)
-			p->code_write(p->code_ctx, pa);
+		for (unsigned k = 0; k < PHYS_MAX_CPUS; k++)
+			if (p->code_listener[k].fn)
+				p->code_listener[k].fn(p->code_listener[k].ctx, pa);
 }
 
 void phys_write(struct vx_phys *p, u64 pa, unsigned size, u64 value)

@@ -23,6 +23,7 @@ struct mmio_region {
 };
 
 #define PHYS_MAX_MMIO 8
+#define PHYS_MAX_CPUS 4
 
 struct vx_phys {
 	u8 *ram;
@@ -34,9 +35,12 @@ struct vx_phys {
 	struct sgx_epc *epc;
 	/* One bit per RAM page: the page holds decoded instructions (writes must invalidate). */
 	u64 *code_pages;
-	/* Called when a code page is written: the owner invalidates decoded instructions. */
-	void (*code_write)(void *ctx, u64 pa);
-	void *code_ctx;
+	/* Called when a code page is written: each processor on this memory invalidates its
+	 * decoded instructions (several processors may share one memory). */
+	struct phys_code_listener {
+		void (*fn)(void *ctx, u64 pa);
+		void *ctx;
+	} code_listener[PHYS_MAX_CPUS];
 };
 
 /* RAM of ram_size bytes (a multiple of 4 KiB); false when out of memory. */
@@ -44,6 +48,9 @@ bool phys_init(struct vx_phys *p, u64 ram_size);
 void phys_free(struct vx_phys *p);
 bool phys_add_mmio(struct vx_phys *p, u64 base, u64 size, mmio_read_fn *rd, mmio_write_fn *wr,
 		   void *ctx);
+/* A processor's code-write listener (false: PHYS_MAX_CPUS already there); removed on exit. */
+bool phys_listen_code(struct vx_phys *p, void (*fn)(void *ctx, u64 pa), void *ctx);
+void phys_unlisten_code(struct vx_phys *p, void *ctx);
 
 /* Host pointer for a RAM page (pa page-aligned or not), NULL for non-RAM. */
 static inline u8 *phys_ram_ptr(struct vx_phys *p, u64 pa)

@@ -41,13 +41,13 @@ bool cc_init(struct vx_cpu *c)
 	c->cc.npages = c->phys->ram_size >> 12;
 	c->cc.page = calloc(c->cc.npages + 1, sizeof(*c->cc.page));
 	c->cc.stale = calloc(c->cc.npages / 64 + 1, sizeof(u64));
-	c->phys->code_write = code_write;
-	c->phys->code_ctx = c;
-	return c->cc.page && c->cc.stale;
+	return c->cc.page && c->cc.stale && phys_listen_code(c->phys, code_write, c);
 }
 
 void cc_free(struct vx_cpu *c)
 {
+	if (c->phys)
+		phys_unlisten_code(c->phys, c);
 	for (u64 p = 0; c->cc.page && p < c->cc.npages; p++) {
 		if (c->cc.page[p])
 			free(c->cc.page[p]->rec);

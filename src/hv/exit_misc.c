@@ -152,11 +152,13 @@ enum hv_ret hv_exit_vmcall(struct hv_vcpu *v)
 	return hv_stop_vm(v, HV_STOP_EXIT, (int)(hv_gpr(v, VX_RBX) & 0xff), "%s", "");
 }
 
-/* The VMX instructions (reasons 19-27, 50, 53; unconditional exits, 25.1.2): nested VMX is
- * not emulated yet, so they raise #UD as in KVM without nested support (handle_vmx_instruction).
- * src/nested takes these rows over. */
+/* The VMX instructions (reasons 19-27, 50, 53; unconditional exits, 25.1.2): emulated by
+ * src/nested when the run has it (hv_config.nested) and the VM exposes VMX; otherwise #UD, as
+ * in KVM without nested support (handle_vmx_instruction). */
 enum hv_ret hv_exit_vmx_insn(struct hv_vcpu *v)
 {
+	if (v->nested && !v->cfg.hide_vmx)
+		return v->cfg.nested->vmx_insn(v, v->nested);
 	hv_inject_ud(v);
 	return HV_RESUME;
 }

@@ -29,6 +29,7 @@
 
 struct vx_trace;
 struct hv_config;
+struct hv_nested_ops; /* src/hv/vcpu.h */
 
 enum {
 	HV_HC_PUTC = 0,
@@ -64,6 +65,9 @@ struct hv_config {
 	bool hide_rdseed;     /* CPUID.(7,0):EBX.RDSEED = 0 and RDSEED exiting: #UD */
 	hv_load_fn *load;     /* required by hv_run_elf / hv_vcpu_load */
 	void *load_ctx;
+	/* Nested VMX (src/nested registers it: hv may not include nested, DESIGN.md section 1).
+	 * NULL: L1's VMX instructions raise #UD, as in KVM without nested support. */
+	const struct hv_nested_ops *nested;
 };
 
 enum hv_stop {

@@ -445,6 +445,11 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 	}
 	v->feature_control = hv_guest_feature_control(&v->cfg, vx_cpu_features(v->cpu));
 	hv_lehash_reset(v);
+	if (cfg->nested && !(v->nested = cfg->nested->create(v))) {
+		hv_vcpu_destroy(v);
+		fail(err, errlen, "out of memory creating the nested VMX state");
+		return NULL;
+	}
 	v->trace = cfg->trace;
 	vx_cpu_set_trace(v->cpu, cfg->trace); /* failed VM-entry checks: rule and SDM title */
 	if (v->trace)
@@ -458,6 +463,8 @@ void hv_vcpu_destroy(struct hv_vcpu *v)
 		return;
 	if (v->trace && v->trace->clock_ctx == v)
 		trace_set_clock(v->trace, NULL, NULL);
+	if (v->nested)
+		v->cfg.nested->destroy(v->nested);
 	hv_oracle_destroy(v);
 	vx_cpu_destroy(v->cpu);
 	vx_phys_destroy(v->phys);

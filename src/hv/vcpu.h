@@ -31,6 +31,17 @@ struct vx_trace;
 
 enum hv_ret { HV_RESUME, HV_TO_USER, HV_FATAL };
 
+struct hv_vcpu;
+/* What src/nested provides to L0 through hv_config.nested (KVM's kvm_x86_nested_ops is the
+ * model; hv may not include nested, DESIGN.md section 1). */
+struct hv_nested_ops {
+	/* Per-vCPU state, created with the vCPU and freed with it; NULL: out of memory. */
+	void *(*create)(struct hv_vcpu *v);
+	void (*destroy)(void *state);
+	/* An exit of one of L1's VMX instructions (reasons 19-27, 50, 53). */
+	enum hv_ret (*vmx_insn)(struct hv_vcpu *v, void *state);
+};
+
 /* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
 struct hv_exit {
 	u32 full;             /* the raw 32-bit exit reason */
@@ -164,6 +175,7 @@ struct hv_vcpu {
 	bool con_split;
 	u64 feature_control; /* the guest's IA32_FEATURE_CONTROL */
 	u64 lehash[4];       /* the guest's IA32_SGXLEPUBKEYHASH0-3 (sgx.c) */
+	void *nested;        /* cfg.nested's per-vCPU state, NULL without nested VMX */
 	unsigned warned;     /* one bit per diagnostic already printed */
 	/* hv_skip_insn after an enclave exit (the KVM change's WARN_ONCE) */
 	u64 skip_warn_count;

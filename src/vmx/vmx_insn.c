@@ -663,6 +663,11 @@ static struct vmx_result entered(enum cpu_step step)
  */
 struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 {
+	return vmx_insn_vmentry(c, resume, false);
+}
+
+struct vmx_result vmx_insn_vmentry(struct vx_cpu *c, bool resume, bool check_only)
+{
 	struct vmx_state *x = &c->vmx;
 	if (!have_current(c) || (x->vmcs.revision_id & REV_SHADOW))
 		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);
@@ -686,6 +691,8 @@ struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume)
 	/* 26.8 "VM-Entry Failures During or After Loading Guest State" */
 	if (e == VMENTRY_FAIL_GUEST)
 		return entered(vmexit_entry_failure(c, VMX_EXIT_INVALID_STATE, er.qual));
+	if (check_only)
+		return vmx_result_of(VMX_OUT_SUCCEED, 0);
 	return entered(vmentry_enter(c, !resume));
 }
 

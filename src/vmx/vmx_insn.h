@@ -105,6 +105,9 @@ struct vmx_result vmx_insn_vmptrst(struct vx_cpu *c, u64 *pa);
 struct vmx_result vmx_insn_vmread(struct vx_cpu *c, u64 enc, u64 *val);
 struct vmx_result vmx_insn_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
 struct vmx_result vmx_insn_vmlaunch(struct vx_cpu *c, bool resume);
+/* The same; with check_only, an entry whose checks all pass stops before loading guest state
+ * and returns VMX_OUT_SUCCEED (a nested hypervisor then runs the guest itself). */
+struct vmx_result vmx_insn_vmentry(struct vx_cpu *c, bool resume, bool check_only);
 /* INVEPT/INVVPID take the type first (it is checked before the descriptor is read), then
  * the 128-bit descriptor (lo = bits 63:0, hi = bits 127:64). */
 struct vmx_result vmx_insn_inv_type(struct vx_cpu *c, enum vmx_insn_id id, u64 type);

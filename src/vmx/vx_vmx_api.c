@@ -162,6 +162,15 @@ static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
 	return end(&k);
 }
 
+struct vx_vmx_result vx_vmentry_check(struct vx_cpu *c, bool resume)
+{
+	struct call k;
+	begin(&k, c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	if (proceed(&k))
+		k.r = vmx_insn_vmentry(c, resume, true);
+	return end(&k);
+}
+
 struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c)
 {
 	struct vx_vmx_result out = {0};

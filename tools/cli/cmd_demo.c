@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "decode.h"
 #include "hv/hv.h"
+#include "nested/nested.h"
 #include "lib/trace.h"
 #include "lib/trace_stats.h"
 #include "vm/hv_load.h"
@@ -98,6 +99,7 @@ static int run_guest(void)
 	    .trace = &trace,
 	    .diag = stderr,
 	    .load = vm_hv_load,
+	    .nested = nested_vmx_ops(),
 	    .sgx = VX_SGX2,
 	    .sgx_lc = true,
 	    .hide_rdrand = true,

@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "hv/hv.h"
+#include "nested/nested.h"
 #include "lib/out.h"
 #include "lib/trace.h"
 #include "lib/trace_stats.h"
@@ -395,6 +396,7 @@ static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, co
 	    .trace = trace,
 	    .diag = stderr,
 	    .load = vm_hv_load, /* src/hv may not include src/vm (DESIGN.md section 1) */
+	    .nested = nested_vmx_ops(),
 	};
 	struct hv_result res;
 	int st = hv_run_elf(&cfg, elf, len, &res);

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* The nested-VMX state of a vCPU and the operations L0 calls (nested.h). */
+#include "nested/nested.h"
+
+#include <stdlib.h>
+
+static void *nested_create(struct hv_vcpu *v)
+{
+	struct nested *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->l1 = vx_cpu_create(v->phys, v->cfg.profile);
+	if (!n->l1) {
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static void nested_destroy(void *state)
+{
+	struct nested *n = state;
+	vx_cpu_destroy(n->l1);
+	free(n);
+}
+
+static const struct hv_nested_ops ops = {
+    .create = nested_create,
+    .destroy = nested_destroy,
+    .vmx_insn = nested_vmx_insn,
+};
+
+const struct hv_nested_ops *nested_vmx_ops(void)
+{
+	return &ops;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Nested VMX: L0 runs an L1 hypervisor (DESIGN.md section 3).  src/nested registers its
+ * operations with L0 through hv_config.nested (KVM's kvm_x86_nested_ops is the model).
+ */
+#ifndef VX_NESTED_NESTED_H
+#define VX_NESTED_NESTED_H
+
+#include "hv/vcpu.h"
+#include "vx/vmx.h"
+
+/* The operations for hv_config.nested. */
+const struct hv_nested_ops *nested_vmx_ops(void);
+
+/* ---- inside src/nested ---- */
+
+struct nested {
+	/* L1's processor: its VMX state (VMXON, current VMCS = vmcs12, launch states) and the
+	 * checks of L1's VMX instructions (vmx_insn.c). */
+	struct vx_cpu *l1;
+};
+
+/* An exit of one of L1's VMX instructions (vmx_insn.c). */
+enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state);
+/* The outcome of an instruction given back to L1 (RFLAGS, RIP or an exception). */
+enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r);
+/* VMLAUNCH / VMRESUME from L1 (vmentry.c). */
+enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n);
+
+#endif
