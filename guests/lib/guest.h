@@ -143,4 +143,24 @@ extern char vx_aep[];
  * the enclave's own handler (enclave op 100) before ERESUME. */
 extern volatile u8 vx_aep_fault;
 
+/* ---- VMX for an L1 hypervisor (vmx.c, vmx_guest.S) ---- */
+struct vmx_regs {
+	u64 rax, rcx, rdx, rbx, rsp_unused, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+/* CR4.VMXE and VMXON; false on VMfail. */
+bool vmx_on(void);
+/* VMCLEAR and VMPTRLD of a 4 KiB-aligned region (revision identifier written). */
+bool vmx_load_vmcs(void *region);
+u64 vmread(u64 enc);
+bool vmwrite(u64 enc, u64 v);
+/* A control adjusted to its capability MSR: which 0 pin, 1 primary, 2 exit, 3 entry. */
+u32 vmx_ctl(unsigned which, u32 want);
+/* The current VMCS set up for a 64-bit guest at rip/rsp that shares this hypervisor's paging,
+ * GDT, IDT and TSS, with the primary processor-based controls `proc_want` (adjusted). */
+void vmx_setup_guest(u64 rip, u64 rsp, u32 proc_want);
+/* VMLAUNCH (launch) or VMRESUME with the guest's GPRs from/to *r: 0 after a VM exit, else
+ * RFLAGS | 1 << 63 (VMfail). */
+u64 vmx_run(struct vmx_regs *r, int launch);
+
 #endif

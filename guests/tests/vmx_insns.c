@@ -32,7 +32,7 @@ VMX_PTR(vmxon, "vmxon")
 VMX_PTR(vmclear, "vmclear")
 VMX_PTR(vmptrld, "vmptrld")
 
-static u64 vmread(u64 enc, u64 *val)
+static u64 f_vmread(u64 enc, u64 *val)
 {
 	u64 f, v = 0;
 	__asm__ volatile("vmread %2, %1; pushfq; pop %0" : "=r"(f), "+r"(v) : "r"(enc) : "cc");
@@ -40,7 +40,7 @@ static u64 vmread(u64 enc, u64 *val)
 	return f;
 }
 
-static u64 vmwrite(u64 enc, u64 val)
+static u64 f_vmwrite(u64 enc, u64 val)
 {
 	u64 f;
 	__asm__ volatile("vmwrite %2, %1; pushfq; pop %0" : "=r"(f) : "r"(enc), "r"(val) : "cc");
@@ -77,7 +77,7 @@ static u64 invept(u64 type)
 static u32 insn_error(void)
 {
 	u64 e = 0;
-	vmread(VMCS_INSN_ERROR, &e);
+	f_vmread(VMCS_INSN_ERROR, &e);
 	return (u32)e;
 }
 
@@ -117,7 +117,7 @@ int main(struct vx_boot_info *bi)
 	expect(vmxon((u64)vmxon_region), 0, "VMXON");
 	expect(vmxon((u64)vmxon_region), F_CF, "VMXON in VMX root, no current VMCS");
 	u64 val;
-	expect(vmread(VMCS_GUEST_RIP, &val), F_CF, "VMREAD without a current VMCS");
+	expect(f_vmread(VMCS_GUEST_RIP, &val), F_CF, "VMREAD without a current VMCS");
 	expect(vmptrld((u64)vmcs_a + 8), F_CF, "VMPTRLD, misaligned (no current VMCS)");
 	expect(vmptrld((u64)vmxon_region), F_CF, "VMPTRLD of the VMXON region");
 	*(u32 *)vmcs_bad = rev ^ 2;
@@ -128,14 +128,14 @@ int main(struct vx_boot_info *bi)
 	u64 cur = 0;
 	expect(vmptrst(&cur), 0, "VMPTRST");
 	report(cur == (u64)vmcs_a, "VMPTRST stores the current VMCS (0x%lx)", cur);
-	expect_valid(vmread(0x7777, &val), 12, "VMREAD of an unsupported field");
+	expect_valid(f_vmread(0x7777, &val), 12, "VMREAD of an unsupported field");
 	/* A.6: with IA32_VMX_MISC[29] VMWRITE may write the VM-exit information fields too. */
 	if (rdmsr(0x485) & BIT(29))
-		expect(vmwrite(VMCS_EXIT_REASON, 1), 0, "VMWRITE of an exit-information field");
+		expect(f_vmwrite(VMCS_EXIT_REASON, 1), 0, "VMWRITE of an exit-information field");
 	else
-		expect_valid(vmwrite(VMCS_EXIT_REASON, 1), 13, "VMWRITE of a read-only field");
-	expect(vmwrite(VMCS_GUEST_RIP, 0x123456), 0, "VMWRITE guest RIP");
-	expect(vmread(VMCS_GUEST_RIP, &val), 0, "VMREAD guest RIP");
+		expect_valid(f_vmwrite(VMCS_EXIT_REASON, 1), 13, "VMWRITE of a read-only field");
+	expect(f_vmwrite(VMCS_GUEST_RIP, 0x123456), 0, "VMWRITE guest RIP");
+	expect(f_vmread(VMCS_GUEST_RIP, &val), 0, "VMREAD guest RIP");
 	report(val == 0x123456, "VMREAD gives back 0x%lx", val);
 	expect_valid(simple(2), 5, "VMRESUME of a clear VMCS");
 	expect_valid(simple(1), 7, "VMLAUNCH with zero controls");

@@ -78,6 +78,15 @@ struct vx_vmx_result vx_vmcall(struct vx_cpu *c);
  * state loaded as 26.7 says.  For a nested hypervisor checking L1's VMCS (src/nested).
  */
 struct vx_vmx_result vx_vmentry_check(struct vx_cpu *c, bool resume);
+/*
+ * For a nested hypervisor's L1 processor, at an exit it reflects: vx_vmcs_put writes a field of
+ * the current VMCS as the processor's VM exit does (exit information included, no VMWRITE
+ * rules; false for an unknown encoding or no current VMCS); vx_vmx_exit_to_host then marks
+ * the VMCS launched and loads its host state (27.5 "Loading Host State"): VX_VMX_EXITED, or
+ * VX_VMX_ABORT.
+ */
+bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val);
+void vx_vmx_exit_to_host(struct vx_cpu *c, struct vx_vmx_result *r);
 /* Run on a guest that stopped in VMX non-root operation (VX_VMX_GUEST_HALTED/_STOPPED). */
 struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c);
 

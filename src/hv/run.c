@@ -209,6 +209,9 @@ static void requeue_vectoring(struct hv_vcpu *v)
 enum hv_ret hv_dispatch(struct hv_vcpu *v)
 {
 	const struct hv_exit *e = &v->exit;
+	enum hv_ret nr;
+	if (v->nested && v->cfg.nested->l2_exit(v, v->nested, &nr))
+		return nr; /* an exit of L2 that L1 handles (src/nested reflected it) */
 	if (e->failed_vmentry)
 		return hv_exit_failed_entry(v);
 	if (e->idt_info & VMX_INTR_INFO_VALID) {
@@ -355,7 +358,7 @@ static enum hv_ret entry_failed(struct hv_vcpu *v, const char *insn, struct vx_v
 static void trace_exit_record(struct hv_vcpu *v)
 {
 	const struct hv_exit *e = &v->exit;
-	trace_vmexit(v->trace, 0, TRACE_L1, e->full, e->rip, e->qual, e->insn_len, e->intr_info,
+	trace_vmexit(v->trace, 0, v->lvl, e->full, e->rip, e->qual, e->insn_len, e->intr_info,
 		     e->guest_intr);
 }
 
@@ -365,7 +368,7 @@ static enum hv_ret enter(struct hv_vcpu *v)
 {
 	bool launch = !v->launched;
 	const char *insn = launch ? "VMLAUNCH" : "VMRESUME";
-	trace_vmentry(v->trace, 0, TRACE_L1, launch, hv_vmread(v, VMCS_GUEST_RIP));
+	trace_vmentry(v->trace, 0, v->lvl, launch, hv_vmread(v, VMCS_GUEST_RIP));
 	struct vx_vmx_result r = launch ? vx_vmlaunch(v->cpu) : vx_vmresume(v->cpu);
 	if (r.outcome != VX_VMX_EXITED)
 		return entry_failed(v, insn, r);

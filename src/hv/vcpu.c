@@ -9,7 +9,7 @@
  *   +0x00000  host environment (HV_HOST_ENV_SIZE): GDT, TSS, IDT, code page, stack, identity
  *             page tables of the first 4 GiB
  *   +0x10000  VMXON region       +0x11000  VMCS       +0x12000  MSR bitmap
- *   +0x13000  ENCLS operand copies (2 pages)         +0x15000  EPT paging structures
+ *   +0x13000  ENCLS operand copies (2 pages)   +0x15000  vmcs02   +0x16000  EPT structures
  *
  * Root mode (SDM Vol. 3C 23.7 "Enabling and Entering VMX Operation", 23.8 "Restrictions on
  * VMX Operation"): the processor is put in 64-bit mode at CPL 0 with CR0 and CR4 inside the
@@ -52,7 +52,8 @@ enum {
 	L0_VMCS = L0_VMXON + 0x1000,
 	L0_MSR_BITMAP = L0_VMCS + 0x1000,
 	L0_SGX = L0_MSR_BITMAP + 0x1000, /* 2 pages: L0's copies of ENCLS operands (sgx.c) */
-	L0_EPT = L0_SGX + 0x2000,
+	L0_VMCS02 = L0_SGX + 0x2000,     /* the VMCS L0 runs L2 with (src/nested) */
+	L0_EPT = L0_VMCS02 + 0x1000,
 };
 
 /* ---- messages ---- */
@@ -355,6 +356,7 @@ static void layout(struct hv_vcpu *v)
 	l->vmcs = l->base + L0_VMCS;
 	l->msr_bitmap = l->base + L0_MSR_BITMAP;
 	l->sgx = l->base + L0_SGX;
+	l->vmcs02 = l->base + L0_VMCS02;
 	l->gdt = l->base + HV_ENV_GDT;
 	l->tss = l->base + HV_ENV_TSS;
 	l->idt = l->base + HV_ENV_IDT;
@@ -438,6 +440,7 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 	v->cfg = *cfg;
 	v->cfg.ram_size = v->ram = ram;
 	v->irq = -1;
+	v->lvl = TRACE_L1;
 	v->timer.vector = 0x20;
 	if (!plan(v, err, errlen) || !build(v, err, errlen)) {
 		hv_vcpu_destroy(v);

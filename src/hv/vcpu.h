@@ -40,6 +40,9 @@ struct hv_nested_ops {
 	void (*destroy)(void *state);
 	/* An exit of one of L1's VMX instructions (reasons 19-27, 50, 53). */
 	enum hv_ret (*vmx_insn)(struct hv_vcpu *v, void *state);
+	/* An exit while L2 runs: true when it went to L1 (*r is the handler's result); false:
+	 * L0 handles it as its own. */
+	bool (*l2_exit)(struct hv_vcpu *v, void *state, enum hv_ret *r);
 };
 
 /* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
@@ -91,6 +94,7 @@ struct hv_layout {
 	u64 base, size;
 	u64 vmxon, vmcs, msr_bitmap, gdt, tss, idt, code, stack_top, pml4;
 	u64 sgx;            /* 2 pages: L0's copies of intercepted ENCLS operands (sgx.c) */
+	u64 vmcs02;         /* the VMCS L0 runs an L1 hypervisor's guest with (src/nested) */
 	u64 ept, ept_pages; /* EPT paging structures: ept_pages 4-KiB pages from ept */
 	u64 epc_size;       /* the guest's EPC (VX_EPC_BASE) and its host backing, 0 = none */
 	u64 epc_tables;     /* EPT page tables of the EPC mapping (inside ept_pages) */
@@ -176,6 +180,8 @@ struct hv_vcpu {
 	u64 feature_control; /* the guest's IA32_FEATURE_CONTROL */
 	u64 lehash[4];       /* the guest's IA32_SGXLEPUBKEYHASH0-3 (sgx.c) */
 	void *nested;        /* cfg.nested's per-vCPU state, NULL without nested VMX */
+	u8 lvl;              /* trace level of the running guest: TRACE_L1, or TRACE_L2 while an L1
+			      * hypervisor's guest runs (src/nested) */
 	unsigned warned;     /* one bit per diagnostic already printed */
 	/* hv_skip_insn after an enclave exit (the KVM change's WARN_ONCE) */
 	u64 skip_warn_count;

@@ -28,6 +28,7 @@ static const struct hv_nested_ops ops = {
     .create = nested_create,
     .destroy = nested_destroy,
     .vmx_insn = nested_vmx_insn,
+    .l2_exit = nested_l2_exit,
 };
 
 const struct hv_nested_ops *nested_vmx_ops(void)

@@ -18,6 +18,8 @@ struct nested {
 	/* L1's processor: its VMX state (VMXON, current VMCS = vmcs12, launch states) and the
 	 * checks of L1's VMX instructions (vmx_insn.c). */
 	struct vx_cpu *l1;
+	bool guest_mode; /* L2 runs: vmcs02 is the processor's current VMCS */
+	u32 proc01;      /* L0's cached primary controls of vmcs01 while vmcs02 is current */
 };
 
 /* An exit of one of L1's VMX instructions (vmx_insn.c). */
@@ -26,5 +28,11 @@ enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state);
 enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r);
 /* VMLAUNCH / VMRESUME from L1 (vmentry.c). */
 enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n);
+/* L1's state in vmcs01 from what the L1 processor holds after 27.5 (vmentry.c). */
+void nested_l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1);
+/* After VMLAUNCH/VMRESUME passed its checks: vmcs02 built and current (l2.c). */
+enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n);
+/* hv_nested_ops.l2_exit (l2.c). */
+bool nested_l2_exit(struct hv_vcpu *v, void *state, enum hv_ret *r);
 
 #endif

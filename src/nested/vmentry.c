@@ -7,8 +7,7 @@
  * vmcs12's host-state area gives it, which becomes L1's state: L1 sees exit reason 0x80000021
  * in vmcs12 and continues at HOST_RIP, exactly as on hardware.
  *
- * Running L2 after checks that pass (vmcs02 from vmcs01 and vmcs12, shadow EPT, exit
- * reflection) is the next step of issue 6: until then the run stops with a clear message.
+ * Checks that pass: L2 runs with vmcs02 (l2.c).
  */
 #include "arch/msr.h"
 #include "arch/vmx.h"
@@ -29,7 +28,7 @@ static void put_seg(struct hv_vcpu *v, struct vx_cpu *l1, enum vx_seg s)
 /* L1's state after a VM-entry failure: what 27.5 "Loading Host State" left in the L1
  * processor becomes vmcs01's guest state (general-purpose registers other than RSP are not
  * part of host state and stay). */
-static void l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1)
+void nested_l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1)
 {
 	static const struct {
 		enum vx_reg r;
@@ -77,12 +76,11 @@ enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n)
 		vx_vmread(n->l1, VMCS_EXIT_REASON, &reason);
 		vx_vmread(n->l1, VMCS_EXIT_QUALIFICATION, &qual);
 		trace_nested_reflect(v->trace, 0, TRACE_L2, (u32)reason, qual, 0);
-		l1_state_from(v, n->l1);
+		nested_l1_state_from(v, n->l1);
 		return HV_RESUME;
 	}
 	if (r.outcome != VX_VMSUCCEED)
 		return nested_finish(v, &r);
-	return hv_stop_vm(v, HV_STOP_ERROR, 1,
-			  "nested VMX: %s passed its checks, but running L2 is not implemented yet",
-			  resume ? "VMRESUME" : "VMLAUNCH");
+	/* vmcs12 becomes "launched" at L2's first exit to L1 (vx_vmx_exit_to_host). */
+	return nested_run_l2(v, n);
 }

@@ -515,3 +515,8 @@ enum cpu_step vmexit_entry_failure(struct vx_cpu *c, u32 reason, u64 qual)
 	SET(c, EXIT_QUALIFICATION, qual);
 	return load_host(c, c->nmi_blocked);
 }
+
+enum cpu_step vmexit_load_host_state(struct vx_cpu *c)
+{
+	return load_host(c, c->nmi_blocked);
+}

@@ -74,6 +74,11 @@ enum cpu_step vmexit_entry_failure(struct vx_cpu *c, u32 reason, u64 qual);
  */
 enum cpu_step vmentry_enter(struct vx_cpu *c, bool launch);
 
+/* 27.5 "Loading Host State" alone, from the current VMCS (a nested hypervisor's L1 processor
+ * takes vmcs12's host state at a reflected exit): STEP_VMEXIT, or STEP_SHUTDOWN after a VMX
+ * abort. */
+enum cpu_step vmexit_load_host_state(struct vx_cpu *c);
+
 /* VMX-abort indicators (27.7 "VMX Aborts"), written at byte 4 of the current VMCS region. */
 enum vmx_abort {
 	VMX_ABORT_SAVE_MSR = 1, /* "a failure in saving guest MSRs" */

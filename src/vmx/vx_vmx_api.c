@@ -12,6 +12,7 @@
 #include "cpu/msr.h"
 #include "cpu/profile.h"
 #include "cpu/step.h"
+#include "vmx/vmexit.h"
 #include "vmx/vmx_insn.h"
 
 /* One instruction: the checks before its operands, then (when they pass) the rest. */
@@ -169,6 +170,23 @@ struct vx_vmx_result vx_vmentry_check(struct vx_cpu *c, bool resume)
 	if (proceed(&k))
 		k.r = vmx_insn_vmentry(c, resume, true);
 	return end(&k);
+}
+
+void vx_vmx_exit_to_host(struct vx_cpu *c, struct vx_vmx_result *r)
+{
+	*r = (struct vx_vmx_result){
+	    .outcome = vmexit_load_host_state(c) == STEP_VMEXIT ? VX_VMX_EXITED : VX_VMX_ABORT};
+	c->vmx.launch = VMX_LAUNCH_LAUNCHED;
+}
+
+bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val)
+{
+	bool high;
+	int s = vmcs_slot_of(enc, &high);
+	if (s < 0 || high || !c->vmx.in_vmx || c->vmx.current_vmcs == ~0ull)
+		return false;
+	vmcs_set(&c->vmx.vmcs, (enum vmcs_slot)s, val);
+	return true;
 }
 
 struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c)

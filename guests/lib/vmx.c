@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMX helpers for an L1 hypervisor written on the guest runtime (DESIGN.md section 4): VMXON,
+ * a VMCS for a 64-bit guest that shares the hypervisor's paging and segments, VMREAD/VMWRITE,
+ * and the entry/exit of vmx_guest.S.  SDM Vol. 3C 23.7 "Enabling and Entering VMX Operation",
+ * 24 "Virtual Machine Control Structures", 26.2/26.3 (what VM entry checks), Appendix A (the
+ * capability MSRs that give each control's allowed 0 and 1 settings).
+ */
+#include "guest.h"
+
+#define MSR_VMX_BASIC 0x480
+#define MSR_VMX_TRUE_PIN 0x48d
+
+static u8 vmxon_region[4096] __attribute__((aligned(4096)));
+
+u64 vmread(u64 enc)
+{
+	u64 v = 0;
+	__asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(enc) : "cc");
+	return v;
+}
+
+bool vmwrite(u64 enc, u64 v)
+{
+	u8 fail;
+	__asm__ volatile("vmwrite %2, %1; setbe %0" : "=r"(fail) : "r"(enc), "r"(v) : "cc");
+	return !fail;
+}
+
+static u32 revision(void)
+{
+	return (u32)rdmsr(MSR_VMX_BASIC) & 0x7fffffff;
+}
+
+bool vmx_on(void)
+{
+	write_cr4(read_cr4() | BIT(13));
+	*(u32 *)vmxon_region = revision();
+	u64 pa = (u64)vmxon_region;
+	u8 fail;
+	__asm__ volatile("vmxon %1; setbe %0" : "=r"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+bool vmx_load_vmcs(void *region)
+{
+	*(u32 *)region = revision();
+	u64 pa = (u64)region;
+	u8 fail;
+	__asm__ volatile("vmclear %1; setbe %0" : "=r"(fail) : "m"(pa) : "cc", "memory");
+	if (fail)
+		return false;
+	__asm__ volatile("vmptrld %1; setbe %0" : "=r"(fail) : "m"(pa) : "cc", "memory");
+	return !fail;
+}
+
+/* A control: `want` adjusted to the capability MSR (A.3-A.5: bits 31:0 allowed 0-settings,
+ * 63:32 allowed 1-settings), using the TRUE_ MSRs (48DH..490H) when IA32_VMX_BASIC[55]. */
+static u32 ctl(unsigned which, u32 want)
+{
+	bool true_msrs = rdmsr(MSR_VMX_BASIC) & BIT(55);
+	u64 cap = rdmsr((true_msrs ? MSR_VMX_TRUE_PIN : 0x481) + which);
+	return (want | (u32)cap) & (u32)(cap >> 32);
+}
+
+u32 vmx_ctl(unsigned which, u32 want)
+{
+	return ctl(which, want);
+}
+
+static void seg(unsigned n, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmwrite(0x0800 + 2 * n, sel);
+	vmwrite(0x6806 + 2 * n, base);
+	vmwrite(0x4800 + 2 * n, limit);
+	vmwrite(0x4814 + 2 * n, ar);
+}
+
+static void host_state(void)
+{
+	struct dtr64 g, i;
+	sgdt(&g);
+	sidt(&i);
+	vmwrite(0x6c00, read_cr0());
+	vmwrite(0x6c02, read_cr3());
+	vmwrite(0x6c04, read_cr4());
+	vmwrite(0x0c00, VX_SEL_DATA0); /* ES */
+	vmwrite(0x0c02, VX_SEL_CODE0); /* CS */
+	vmwrite(0x0c04, VX_SEL_DATA0); /* SS */
+	vmwrite(0x0c06, VX_SEL_DATA0); /* DS */
+	vmwrite(0x0c08, VX_SEL_DATA0); /* FS */
+	vmwrite(0x0c0a, VX_SEL_DATA0); /* GS */
+	vmwrite(0x0c0c, VX_SEL_TSS);   /* TR */
+	vmwrite(0x6c06, 0);            /* FS base */
+	vmwrite(0x6c08, 0);            /* GS base */
+	vmwrite(0x6c0a, VX_BOOT_TSS_ADDR);
+	vmwrite(0x6c0c, g.base);
+	vmwrite(0x6c0e, i.base);
+	vmwrite(0x4c00, 0); /* SYSENTER_CS */
+	vmwrite(0x6c10, 0);
+	vmwrite(0x6c12, 0);
+}
+
+void vmx_setup_guest(u64 rip, u64 rsp, u32 proc_want)
+{
+	vmwrite(0x4000, ctl(0, 0));         /* pin-based */
+	vmwrite(0x4002, ctl(1, proc_want)); /* primary processor-based */
+	vmwrite(0x400c, ctl(2, BIT(9)));    /* exit: host address space */
+	vmwrite(0x4012, ctl(3, BIT(9)));    /* entry: IA-32e mode guest */
+	vmwrite(0x4004, 0);                 /* exception bitmap */
+	vmwrite(0x2800, ~0ull);             /* VMCS link pointer */
+	host_state();
+	struct dtr64 g, i;
+	sgdt(&g);
+	sidt(&i);
+	vmwrite(0x6800, read_cr0());
+	vmwrite(0x6802, read_cr3());
+	vmwrite(0x6804, read_cr4());
+	vmwrite(0x681a, 0x400); /* DR7 */
+	vmwrite(0x681c, rsp);
+	vmwrite(0x681e, rip);
+	vmwrite(0x6820, 0x2);
+	for (unsigned s = 0; s < 6; s++)
+		if (s == 1)
+			seg(s, VX_SEL_CODE0, 0, 0xffffffff, 0xa09b);
+		else
+			seg(s, VX_SEL_DATA0, 0, 0xffffffff, 0xc093);
+	seg(6, 0, 0, 0, 0x10000); /* LDTR unusable */
+	seg(7, VX_SEL_TSS, VX_BOOT_TSS_ADDR, VX_BOOT_TSS_SIZE - 1, 0x8b);
+	vmwrite(0x6816, g.base);
+	vmwrite(0x4810, g.limit);
+	vmwrite(0x6818, i.base);
+	vmwrite(0x4812, i.limit);
+	vmwrite(0x2802, 0); /* IA32_DEBUGCTL */
+	vmwrite(0x4824, 0); /* interruptibility */
+	vmwrite(0x4826, 0); /* activity: active */
+}

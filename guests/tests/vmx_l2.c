@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A guest that is a hypervisor: it runs an L2 function in VMX non-root operation (SDM Vol. 3C
+ * 26 "VM Entries", 27 "VM Exits") and handles its exits: CPUID (emulated: RIP advanced by the
+ * instruction length), HLT (the end).  L2's console output is not intercepted.  Every exit is
+ * logged: raw exit reason, interruptibility, instruction length, guest RIP.  Run bare, the
+ * processor does it all; run under L0, L0 runs L2 for it (nested VMX).
+ */
+#include "guest.h"
+
+#define EXIT_CPUID 10
+#define EXIT_HLT 12
+#define PROC_HLT BIT(7)
+
+static u8 vmcs[4096] __attribute__((aligned(4096)));
+static u8 l2_stack[8192] __attribute__((aligned(16)));
+
+/* L2: three CPUIDs (their EAX summed), a line on the console, HLT. */
+static void l2_main(void)
+{
+	u32 sum = 0;
+	for (u32 k = 0; k < 3; k++) {
+		u32 r[4];
+		cpuid(k, 0, r);
+		sum += r[0];
+	}
+	printf("L2: CPUID sum 0x%x\n", sum);
+	__asm__ volatile("hlt");
+	for (;;)
+		;
+}
+
+int main(struct vx_boot_info *bi)
+{
+	(void)bi;
+	report(vmx_on(), "VMXON");
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD");
+	vmx_setup_guest((u64)l2_main, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
+	struct vmx_regs regs = {0};
+	unsigned cpuids = 0, exits = 0;
+	bool launch = true, halted = false;
+	while (exits < 20) {
+		u64 f = vmx_run(&regs, launch);
+		if (f) {
+			report(false, "VM entry failed: RFLAGS 0x%lx, error %lu", f & 0xfff,
+			       vmread(0x4400));
+			break;
+		}
+		launch = false;
+		exits++;
+		u32 reason = (u32)vmread(0x4402);
+		u64 len = vmread(0x440c), rip = vmread(0x681e);
+		printf("L1: exit 0x%08x interruptibility 0x%lx length %lu rip 0x%lx\n", reason,
+		       vmread(0x4824), len, rip);
+		if (reason == EXIT_CPUID) {
+			cpuids++;
+			regs.rax = 0x1000 + cpuids;
+			regs.rbx = regs.rcx = regs.rdx = 0;
+			vmwrite(0x681e, rip + len);
+		} else if (reason == EXIT_HLT) {
+			halted = true;
+			break;
+		} else {
+			report(false, "unexpected exit 0x%x", reason);
+			break;
+		}
+	}
+	report(cpuids == 3, "three CPUID exits handled by L1 (%u)", cpuids);
+	report(halted, "L2 ended with HLT");
+	return report_summary();
+}
