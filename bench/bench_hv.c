@@ -21,6 +21,7 @@
 
 #include "bench/bench.h"
 #include "hv/hv.h"
+#include "nested/nested.h"
 #include "vm/hv_load.h"
 
 #define HV_BENCH_EXITS "1000000" /* loop iterations (the guests' --guest-args) */
@@ -64,7 +65,7 @@ static void measure(const char *name, const char *args, struct hv_measure *m)
 		fprintf(stderr, "bench: %s: cannot read (build the guests first)\n", path);
 		return;
 	}
-	struct hv_config cfg = {.guest_args = args, .load = vm_hv_load};
+	struct hv_config cfg = {.guest_args = args, .load = vm_hv_load, .nested = nested_vmx_ops()};
 	struct hv_result res;
 	double t0 = bench_now();
 	int st = hv_run_elf(&cfg, elf, len, &res);
@@ -94,7 +95,7 @@ static void report_per_exit(struct bench_result *r, const struct hv_measure *m)
 	r->value = m->seconds * 1e9 / (double)m->exits;
 }
 
-static struct hv_measure cpuid_run, misconfig_run, violation_run;
+static struct hv_measure cpuid_run, misconfig_run, violation_run, nested_run;
 
 static const struct hv_measure *cpuid_measure(void)
 {
@@ -154,4 +155,18 @@ void bench_hv_eptviol_exit_rate(struct bench_result *r)
 {
 	r->name = "hv_eptviol_exit_rate";
 	report_rate(r, violation_measure());
+}
+
+/* Nested round trip: L2's CPUID handled by L1 (L2 -> L0 -> L1 -> L0 -> L2), whole run / L2
+ * CPUIDs (each L1 round trip adds L1's own exits: VMREAD/VMWRITE/VMRESUME emulated by L0). */
+void bench_hv_nested_cpuid_roundtrip(struct bench_result *r)
+{
+	r->name = "nested_cpuid_l2_l1_l2_roundtrip";
+	r->unit = "ns/op";
+	if (!nested_run.done)
+		measure("nested_cpuid", "20000", &nested_run);
+	if (!nested_run.ok)
+		return;
+	r->iterations = 20000;
+	r->value = nested_run.seconds * 1e9 / 20000;
 }

@@ -26,6 +26,7 @@ static bench_fn *const suite[] = {
     bench_hv_ept_exit_rate,
     bench_hv_eptviol_roundtrip,
     bench_hv_eptviol_exit_rate,
+    bench_hv_nested_cpuid_roundtrip,
 };
 
 int vx_bench_run_all(FILE *f, bool json)

@@ -67,5 +67,14 @@ int main(struct vx_boot_info *bi)
 	}
 	report(cpuids == 3, "three CPUID exits handled by L1 (%u)", cpuids);
 	report(halted, "L2 ended with HLT");
+
+	/* A VM-entry failure (26.3.1.4: RFLAGS bit 1 must be 1): exit reason 0x80000021,
+	 * qualification 0, L1 back at its host RIP (vmx_run returns as after an exit). */
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD again");
+	vmx_setup_guest((u64)l2_main, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
+	vmwrite(0x6820, 0);
+	u64 f = vmx_run(&regs, 1);
+	report(f == 0 && vmread(0x4402) == 0x80000021 && vmread(0x6400) == 0,
+	       "invalid guest RFLAGS: VM-entry failure 0x%lx", vmread(0x4402));
 	return report_summary();
 }
