@@ -154,7 +154,8 @@ bool vmx_on(void);
 bool vmx_load_vmcs(void *region);
 u64 vmread(u64 enc);
 bool vmwrite(u64 enc, u64 v);
-/* A control adjusted to its capability MSR: which 0 pin, 1 primary, 2 exit, 3 entry. */
+/* A control adjusted to its capability MSR: which 0 pin, 1 primary, 2 exit, 3 entry,
+ * 4 secondary. */
 u32 vmx_ctl(unsigned which, u32 want);
 /* The current VMCS set up for a 64-bit guest at rip/rsp that shares this hypervisor's paging,
  * GDT, IDT and TSS, with the primary processor-based controls `proc_want` (adjusted). */

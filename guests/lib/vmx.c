@@ -59,7 +59,8 @@ bool vmx_load_vmcs(void *region)
 static u32 ctl(unsigned which, u32 want)
 {
 	bool true_msrs = rdmsr(MSR_VMX_BASIC) & BIT(55);
-	u64 cap = rdmsr((true_msrs ? MSR_VMX_TRUE_PIN : 0x481) + which);
+	/* secondary controls (which 4): IA32_VMX_PROCBASED_CTLS2 (48BH), no TRUE_ form */
+	u64 cap = which == 4 ? rdmsr(0x48b) : rdmsr((true_msrs ? MSR_VMX_TRUE_PIN : 0x481) + which);
 	return (want | (u32)cap) & (u32)(cap >> 32);
 }
 
