@@ -114,8 +114,15 @@ static bool emulated_read(struct hv_vcpu *v, u32 msr, u64 *val)
 		*val = v->feature_control;
 		return true;
 	}
-	if (is_vmx_cap(msr))
-		return !v->cfg.hide_vmx && vx_vmx_read_cap(v->cpu, msr, val);
+	if (is_vmx_cap(msr)) {
+		if (v->cfg.hide_vmx || !vx_vmx_read_cap(v->cpu, msr, val))
+			return false;
+		/* KVM's nested_vmx_setup_secondary_ctls: "enable ENCLS exiting" is offered to L1
+		 * only when the VM has SGX (checklist 4.12). */
+		if (msr == MSR_IA32_VMX_PROCBASED_CTLS2 && v->cfg.sgx == VX_SGX_OFF)
+			*val &= ~((u64)PROC2_ENCLS_EXITING << 32);
+		return true;
+	}
 	if (msr >= MSR_IA32_SGXLEPUBKEYHASH0 && msr <= MSR_IA32_SGXLEPUBKEYHASH3)
 		return hv_lehash_read(v, msr, val);
 	return false; /* everything denied */

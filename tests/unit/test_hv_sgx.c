@@ -197,6 +197,19 @@ static void test_lehash_msrs(void **state)
 	hvf_free(f);
 }
 
+/* 4.12: ENCLS exiting is offered to L1 (IA32_VMX_PROCBASED_CTLS2 allowed-1 bit 15) only
+ * when the VM has SGX. */
+static void test_nested_encls_cap(void **state)
+{
+	(void)state;
+	for (int sgx = 0; sgx < 2; sgx++) {
+		struct hvf *f = sgx ? sgx_vm(VX_SGX1, false) : hvf_new();
+		assert_int_equal(msr_exit(f, false, MSR_IA32_VMX_PROCBASED_CTLS2, 0), 0);
+		assert_int_equal((hv_gpr(f->v, VX_RDX) >> 15) & 1, sgx);
+		hvf_free(f);
+	}
+}
+
 /* Item 41 and the EPC section: leaf 12H as the VM sees it. */
 static void test_cpuid_12(void **state)
 {
@@ -224,9 +237,10 @@ static void test_cpuid_12(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_encls_bitmap), cmocka_unit_test(test_encls_gates),
-	    cmocka_unit_test(test_ecreate),      cmocka_unit_test(test_einit_status),
-	    cmocka_unit_test(test_lehash_msrs),  cmocka_unit_test(test_cpuid_12),
+	    cmocka_unit_test(test_encls_bitmap),     cmocka_unit_test(test_encls_gates),
+	    cmocka_unit_test(test_ecreate),          cmocka_unit_test(test_einit_status),
+	    cmocka_unit_test(test_lehash_msrs),      cmocka_unit_test(test_cpuid_12),
+	    cmocka_unit_test(test_nested_encls_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
