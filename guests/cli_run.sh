@@ -1,6 +1,6 @@
 #!/bin/sh
 # `vmxsgx run` command line (DESIGN.md section 6): exit statuses, one-line errors, options of
-# later issues refused as "not available yet", the trace in its three formats, --trace-events,
+# --l1 (the built-in L1 hypervisor, bare and under L0), the trace in its three formats, --trace-events,
 # --stats.  Usage: cli_run.sh VMXSGX HELLO.elf
 set -u
 vx=$1 hello=$2
@@ -34,7 +34,12 @@ expect 2 "from 4M to 3G" -- --bare --mem 1M "$hello"
 expect 2 "not a positive number" -- --bare --max-insns -5 "$hello"
 expect 2 "not a positive number" -- --bare --max-insns 0 "$hello"
 expect 2 "unknown profile 'nope'" -- --bare --cpu nope "$hello"
-expect 2 "not available yet" -- --bare --l1 builtin "$hello"
+expect 0 "" -- --bare --l1 builtin --l1-args quiet "$hello"
+grep -q "^SUMMARY: 2 tests, 0 unexpected" "$tmp/out" || { echo "FAIL: --bare --l1: no L2 output"; fail=1; }
+expect 0 "" -- --l1 builtin --vmcs-shadowing off "$hello"
+expect 1 "No such file" -- --l1 "$tmp/missing-l1.elf" "$hello"
+expect 2 "takes on|off" -- --vmcs-shadowing maybe "$hello"
+expect 2 "--l1 needs a value" -- "$hello" --l1
 expect 0 "" -- --bare --sgx sgx1 "$hello"
 expect 0 "" -- --bare --sgx sgx2 --sgx-lc on --epc 64M "$hello"
 expect 2 "multiple of 4K up to 256M" -- --bare --sgx sgx2 --epc 300M "$hello"
@@ -50,6 +55,9 @@ expect 2 "off|sgx1|sgx2" -- --bare --sgx maybe "$hello"
 expect 1 "No such file" -- --bare "$tmp/missing.elf"
 printf 'not an elf at all' >"$tmp/junk.elf"
 expect 1 "bad magic" -- --bare "$tmp/junk.elf"
+expect 1 "" -- --l1 builtin "$tmp/junk.elf"
+grep -q "^L1: the L2 image is not an x86-64 ELF file" "$tmp/out" ||
+  { echo "FAIL: --l1 with a junk L2: no message from L1"; fail=1; }
 head -c 100 "$hello" >"$tmp/short.elf"
 expect 1 "outside the file" -- --bare "$tmp/short.elf"
 expect 0 "" -- --bare --sgx off --sgx-lc off --trace-format jsonl --cpu default "$hello"

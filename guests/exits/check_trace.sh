@@ -2,8 +2,9 @@
 # Runs one exit guest under the L0 hypervisor and checks its JSON Lines trace (DESIGN.md
 # section 5) against an assertion file:
 #
-#   check_trace.sh VMXSGX GUEST.elf GUEST.expect [NM]
+#   check_trace.sh VMXSGX GUEST.elf GUEST.expect [NM [ARG...]]
 #
+# (ARG...: more `vmxsgx run` arguments, after those of the assertion file.)
 # Assertion file, one directive per line ('#' starts a comment line; `# KNOWN: ...` lines
 # document an assertion left out because of a known bug, see KNOWN_ISSUES.md):
 #
@@ -24,6 +25,7 @@
 # operators; addresses stay below 2^53 so they are exact as awk numbers).
 set -u
 vx=$1 elf=$2 expect=$3 nm=${4:-nm}
+[ $# -ge 4 ] && shift 4 || shift $#
 name=$(basename "$elf" .elf)
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -33,7 +35,7 @@ status=$(awk '$1 == "status" { print $2 }' "$expect" | tail -n 1)
 args=$(awk '$1 == "args" { $1 = ""; print }' "$expect" | tr '\n' ' ')
 
 # shellcheck disable=SC2086
-"$vx" run --trace "$tmp/trace.jsonl" $args "$elf" >"$tmp/out" 2>&1
+"$vx" run --trace "$tmp/trace.jsonl" $args "$@" "$elf" >"$tmp/out" 2>&1
 st=$?
 cat "$tmp/out"
 if [ "$st" != "$status" ]; then

@@ -180,9 +180,24 @@ enum hv_ret hv_exit_mtf(struct hv_vcpu *v)
 	return HV_RESUME;
 }
 
+/*
+ * The VMX-preemption timer (reason 52) stops the guest at L0's budget or timer deadline
+ * (run.c).  The armed interrupt timer fires now when
+ *   - the guest is in the HLT activity state (an L2 its L1 halted): it retires nothing, so as
+ *     in L0's own HLT handling the idle time is skipped;
+ *   - the stop came from enclave mode within the timer's granularity (2^X instructions,
+ *     IA32_VMX_MISC[4:0]) of the deadline (D65): the exit already made the AEX an interrupt
+ *     in the enclave makes, and stepping on to the exact deadline would run the untrusted
+ *     AEP code and deliver it outside the enclave, an artifact of L0's timing.
+ */
 enum hv_ret hv_exit_preemption_timer(struct hv_vcpu *v)
 {
-	(void)v;
+	if (!v->timer.armed)
+		return HV_RESUME;
+	u64 left = v->timer.deadline - hv_retired(v);
+	if (hv_vmread(v, VMCS_GUEST_ACTIVITY_STATE) == VMX_ACTIVITY_HLT ||
+	    (v->exit.enclave_mode && left <= (1ull << v->ctls.timer_shift)))
+		hv_timer_fire(v);
 	return HV_RESUME;
 }
 

@@ -95,6 +95,12 @@ void hv_gpa_write(struct hv_vcpu *v, u64 gpa, unsigned size, u64 val)
 		mmio_write(v, gpa, size, val);
 }
 
+bool hv_l1_gpa(struct hv_vcpu *v, u64 gpa, u64 *l1)
+{
+	*l1 = gpa;
+	return !v->nested || !v->cfg.nested->l2_gpa || v->cfg.nested->l2_gpa(v, v->nested, gpa, l1);
+}
+
 /* ---- the guest's paging ---- */
 
 struct walk {
@@ -157,8 +163,9 @@ static bool walk_tables(struct hv_vcpu *v, struct walk *w, u64 gla, u64 *gpa, u3
 	u64 table = hv_vmread(v, VMCS_GUEST_CR3) & addr_mask;
 	for (unsigned level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (level - 1);
-		u64 pa = table + ((gla >> shift) & 511) * 8;
-		if (!hv_gpa_is_ram(v, pa, 8)) {
+		u64 pa;
+		if (!hv_l1_gpa(v, table + ((gla >> shift) & 511) * 8, &pa) ||
+		    !hv_gpa_is_ram(v, pa, 8)) {
 			*pfec = ~0u;
 			return false;
 		}
@@ -177,6 +184,10 @@ static bool walk_tables(struct hv_vcpu *v, struct walk *w, u64 gla, u64 *gpa, u3
 		if (level == 1 || (level <= 3 && (e & PTE_PS))) {
 			u64 page = GENMASK(51, shift) & ~w->rsvd_hi;
 			*gpa = (e & page) | (gla & GENMASK(shift - 1, 0));
+			if (!hv_l1_gpa(v, *gpa, gpa)) {
+				*pfec = ~0u; /* L1's EPT does not map it: L0 cannot go on */
+				return false;
+			}
 			return true;
 		}
 		table = e & addr_mask;
@@ -190,8 +201,10 @@ bool hv_gla_to_gpa(struct hv_vcpu *v, u64 gla, enum hv_access acc, bool implicit
 	u64 efer = hv_vmread(v, VMCS_GUEST_IA32_EFER);
 	*pfec = 0;
 	if (!(hv_vmread(v, VMCS_GUEST_CR0) & CR0_PG)) {
-		*gpa = gla;
-		return true;
+		if (hv_l1_gpa(v, gla, gpa))
+			return true;
+		*pfec = ~0u;
+		return false;
 	}
 	if (!(efer & EFER_LMA)) {
 		*pfec =

@@ -53,6 +53,9 @@ struct hv_config {
 	const char *profile;    /* CPU profile; NULL = "default" */
 	u64 max_insns;          /* instruction budget; 0 = unlimited */
 	const char *guest_args; /* for the loader hook: vx_boot_info.cmdline; NULL = none */
+	const void *l2_elf;     /* --l1: the L2 ELF the loader hands to the L1 guest; NULL = none */
+	size_t l2_len;
+	bool no_vmcs_shadowing; /* nested: L0 does not use VMCS shadowing for L1 */
 	FILE *console;          /* console stream; NULL = discarded */
 	struct vx_trace *trace; /* not owned; NULL = off (clock set while the vCPU lives) */
 	FILE *diag;             /* one-line warnings; NULL = none */

@@ -238,7 +238,7 @@ static bool interruptible(struct hv_vcpu *v)
 	u64 intr = hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	return (hv_vmread(v, VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
 	       !(intr & (VMX_INTR_BLOCKING_BY_STI | VMX_INTR_BLOCKING_BY_MOV_SS)) &&
-	       hv_vmread(v, VMCS_GUEST_ACTIVITY_STATE) == VMX_ACTIVITY_ACTIVE;
+	       hv_vmread(v, VMCS_GUEST_ACTIVITY_STATE) <= VMX_ACTIVITY_HLT; /* active or HLT */
 }
 
 static u32 inject_pending(struct hv_vcpu *v, u32 proc)
@@ -312,8 +312,12 @@ bool hv_prepare_entry(struct hv_vcpu *v)
 			   (unsigned long long)hv_vmread(v, VMCS_GUEST_RIP));
 		return false;
 	}
-	u32 proc = v->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
-	proc = inject_pending(v, proc);
+	bool hold = false;
+	if (v->nested && v->irq >= 0 && v->cfg.nested->l2_interrupt &&
+	    v->cfg.nested->l2_interrupt(v, v->nested, &hold) != HV_RESUME)
+		return false; /* src/nested could not take L2 back to L1 */
+	u32 proc = (v->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG)) | v->proc_keep;
+	proc = hold ? proc | PROC_MONITOR_TRAP_FLAG : inject_pending(v, proc);
 	proc = arm_budget(v, proc);
 	if (proc != v->proc) {
 		hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);
@@ -323,6 +327,26 @@ bool hv_prepare_entry(struct hv_vcpu *v)
 }
 
 /* ---- entering the guest ---- */
+
+/*
+ * L1 resumed L2 in the HLT activity state (24.4.2; how an L1 handles L2's HLT) and the
+ * processor found nothing to wake it: as L0's own HLT handling (exit_misc.c), the armed timer
+ * fires now (time is retired instructions) and the next entry delivers or reflects the
+ * interrupt; a halt nothing can end stops the VM with status 3.
+ */
+static enum hv_ret l2_halted(struct hv_vcpu *v)
+{
+	if (v->timer.armed) {
+		hv_timer_fire(v);
+		v->halt_spins = 0;
+		return HV_RESUME;
+	}
+	if (v->irq >= 0 && v->halt_spins++ < 2)
+		return HV_RESUME; /* it waits for L1 (external-interrupt exiting) or a window */
+	return hv_stop_vm(v, HV_STOP_HALT, VX_EXIT_HALTED,
+			  "L2 halted at RIP 0x%llx with nothing that can wake it",
+			  (unsigned long long)hv_vmread(v, VMCS_GUEST_RIP));
+}
 
 static enum hv_ret entry_failed(struct hv_vcpu *v, const char *insn, struct vx_vmx_result r)
 {
@@ -337,6 +361,8 @@ static enum hv_ret entry_failed(struct hv_vcpu *v, const char *insn, struct vx_v
 		return hv_fatal(v, "VMX abort (indicator %u) at a VM exit",
 				(unsigned)vx_phys_read(v->phys, v->lay.vmcs + 4, 4));
 	case VX_VMX_GUEST_HALTED:
+		if (v->nested && v->lvl == TRACE_L2)
+			return l2_halted(v);
 		/* HLT exiting is set: a halted guest means the processor did not exit. */
 		return hv_fatal(v,
 				"the guest halted in VMX non-root operation without a VM exit "
@@ -364,14 +390,18 @@ static void trace_exit_record(struct hv_vcpu *v)
 
 /* VMLAUNCH or VMRESUME: the guest runs until a VM exit (or a failed VM entry) loads host
  * state; HV_RESUME when the exit was read into v->exit. */
-static enum hv_ret enter(struct hv_vcpu *v)
+static enum hv_ret enter(struct hv_vcpu *v, bool *exited)
 {
 	bool launch = !v->launched;
 	const char *insn = launch ? "VMLAUNCH" : "VMRESUME";
 	trace_vmentry(v->trace, 0, v->lvl, launch, hv_vmread(v, VMCS_GUEST_RIP));
 	struct vx_vmx_result r = launch ? vx_vmlaunch(v->cpu) : vx_vmresume(v->cpu);
-	if (r.outcome != VX_VMX_EXITED)
+	if (r.outcome != VX_VMX_EXITED) {
+		*exited = false;
 		return entry_failed(v, insn, r);
+	}
+	*exited = true;
+	v->halt_spins = 0;
 	hv_exit_read(v);
 	v->exits++;
 	/* KVM: a failed VM entry leaves the VMCS "clear" (not launched). */
@@ -460,8 +490,9 @@ void hv_vcpu_run(struct hv_vcpu *v, struct hv_result *res)
 	while (r == HV_RESUME) {
 		if (!hv_prepare_entry(v))
 			break;
-		r = enter(v);
-		if (r == HV_RESUME)
+		bool exited;
+		r = enter(v, &exited);
+		if (r == HV_RESUME && exited)
 			r = hv_dispatch(v);
 		if (v->vmcs_err_field)
 			r = hv_fatal(v, "VMREAD/VMWRITE of VMCS field 0x%x failed (error %u)",

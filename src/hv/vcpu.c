@@ -53,7 +53,10 @@ enum {
 	L0_MSR_BITMAP = L0_VMCS + 0x1000,
 	L0_SGX = L0_MSR_BITMAP + 0x1000, /* 2 pages: L0's copies of ENCLS operands (sgx.c) */
 	L0_VMCS02 = L0_SGX + 0x2000,     /* the VMCS L0 runs L2 with (src/nested) */
-	L0_EPT = L0_VMCS02 + 0x1000,
+	L0_NESTED = L0_VMCS02 + 0x1000,  /* 4 pages: vmcs02's MSR bitmap, the shadow VMCS, the
+					  * VMREAD and VMWRITE bitmaps (src/nested) */
+	L0_SEPT = L0_NESTED + 0x4000,    /* shadow EPT pool (src/nested/sept.c) */
+	L0_EPT = L0_SEPT + HV_SEPT_PAGES * 0x1000,
 };
 
 /* ---- messages ---- */
@@ -357,6 +360,12 @@ static void layout(struct hv_vcpu *v)
 	l->msr_bitmap = l->base + L0_MSR_BITMAP;
 	l->sgx = l->base + L0_SGX;
 	l->vmcs02 = l->base + L0_VMCS02;
+	l->msr_bitmap02 = l->base + L0_NESTED;
+	l->shadow_vmcs = l->base + L0_NESTED + 0x1000;
+	l->vmread_bitmap = l->base + L0_NESTED + 0x2000;
+	l->vmwrite_bitmap = l->base + L0_NESTED + 0x3000;
+	l->sept = l->base + L0_SEPT;
+	l->sept_pages = HV_SEPT_PAGES;
 	l->gdt = l->base + HV_ENV_GDT;
 	l->tss = l->base + HV_ENV_TSS;
 	l->idt = l->base + HV_ENV_IDT;

@@ -43,6 +43,14 @@ struct hv_nested_ops {
 	/* An exit while L2 runs: true when it went to L1 (*r is the handler's result); false:
 	 * L0 handles it as its own. */
 	bool (*l2_exit)(struct hv_vcpu *v, void *state, enum hv_ret *r);
+	/* While L2 runs with L1's EPT: L2's guest-physical gpa through L1's EPT into L1's
+	 * guest-physical space (*l1); false when L1's EPT does not map it. */
+	bool (*l2_gpa)(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
+	/* Before an entry while L2 runs: an external interrupt L0 holds for L1 becomes a VM
+	 * exit to L1 when vmcs12 asks for external-interrupt exiting (HV_RESUME unless L0
+	 * failed); *hold: the interrupt is L1's but cannot leave yet (L0 must not inject it
+	 * into L2 and asks for a monitor-trap-flag exit). */
+	enum hv_ret (*l2_interrupt)(struct hv_vcpu *v, void *state, bool *hold);
 };
 
 /* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
@@ -93,12 +101,18 @@ bool hv_ctls_compute(const struct hv_caps *caps, const struct hv_config *cfg, st
 struct hv_layout {
 	u64 base, size;
 	u64 vmxon, vmcs, msr_bitmap, gdt, tss, idt, code, stack_top, pml4;
-	u64 sgx;            /* 2 pages: L0's copies of intercepted ENCLS operands (sgx.c) */
-	u64 vmcs02;         /* the VMCS L0 runs an L1 hypervisor's guest with (src/nested) */
+	u64 sgx;          /* 2 pages: L0's copies of intercepted ENCLS operands (sgx.c) */
+	u64 vmcs02;       /* the VMCS L0 runs an L1 hypervisor's guest with (src/nested) */
+	u64 msr_bitmap02; /* vmcs02's MSR bitmap: L0's ORed with vmcs12's (src/nested) */
+	u64 shadow_vmcs, vmread_bitmap, vmwrite_bitmap; /* VMCS shadowing for L1 (src/nested) */
+	u64 sept, sept_pages;                           /* shadow EPT pool (src/nested/sept.c) */
 	u64 ept, ept_pages; /* EPT paging structures: ept_pages 4-KiB pages from ept */
 	u64 epc_size;       /* the guest's EPC (VX_EPC_BASE) and its host backing, 0 = none */
 	u64 epc_tables;     /* EPT page tables of the EPC mapping (inside ept_pages) */
 };
+
+/* Pages of shadow EPT tables L0 keeps for an L1 hypervisor's EPT (src/nested/sept.c). */
+#define HV_SEPT_PAGES 64u
 
 /* Host-physical base of the host EPC section backing the guest's: in the hole above host RAM
  * (at most 3 GiB + L0's area) and below 4 GiB, inside L0's identity map (HV_HOST_PDS). */
@@ -171,6 +185,8 @@ struct hv_vcpu {
 	u64 exits;
 	struct hv_event inject; /* event for the next VM entry */
 	int irq;                /* external interrupt waiting for a window, -1 = none */
+	unsigned halt_spins;    /* entries that found L2 halted with only a held interrupt */
+	u32 proc_keep; /* window/MTF bits vmcs12 sets while L2 runs: L0 keeps them (nested) */
 	/* devices (exit_io.c, exit_ept.c) */
 	u8 mmio[VX_MMIO_TEST_SIZE];
 	struct hv_timer timer;
@@ -316,6 +332,9 @@ enum hv_access { HV_ACC_READ, HV_ACC_WRITE, HV_ACC_FETCH };
  * and the guest's CR0/CR4/EFER/CPL), with the access-rights checks of SDM Vol. 3A 4.6.  On a
  * page fault returns false with *pfec the error code (4.7); *pfec = ~0u when a paging
  * structure is not in guest RAM (the walk cannot be done). */
+/* The current guest's guest-physical address gpa in L0's guest-physical space (L1's): itself,
+ * or through L1's EPT while L2 runs with it; false when L1's EPT does not map it. */
+bool hv_l1_gpa(struct hv_vcpu *v, u64 gpa, u64 *l1);
 bool hv_gla_to_gpa(struct hv_vcpu *v, u64 gla, enum hv_access acc, bool implicit_sup, u64 *gpa,
 		   u32 *pfec);
 bool hv_gpa_is_ram(const struct hv_vcpu *v, u64 gpa, u64 len);

@@ -29,6 +29,8 @@ static const struct hv_nested_ops ops = {
     .destroy = nested_destroy,
     .vmx_insn = nested_vmx_insn,
     .l2_exit = nested_l2_exit,
+    .l2_gpa = nested_l2_gpa,
+    .l2_interrupt = nested_l2_interrupt,
 };
 
 const struct hv_nested_ops *nested_vmx_ops(void)

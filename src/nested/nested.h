@@ -18,8 +18,13 @@ struct nested {
 	/* L1's processor: its VMX state (VMXON, current VMCS = vmcs12, launch states) and the
 	 * checks of L1's VMX instructions (vmx_insn.c). */
 	struct vx_cpu *l1;
-	bool guest_mode; /* L2 runs: vmcs02 is the processor's current VMCS */
-	u32 proc01;      /* L0's cached primary controls of vmcs01 while vmcs02 is current */
+	bool guest_mode;    /* L2 runs: vmcs02 is the processor's current VMCS */
+	u32 proc01;         /* L0's cached primary controls of vmcs01 while vmcs02 is current */
+	bool ept12;         /* L1 runs L2 with EPT: vmcs02 uses the shadow EPT (sept.c) */
+	u64 eptp12;         /* vmcs12's EPT pointer at the last nested entry */
+	bool run_pending;   /* nested entry not completed yet (no exit of L2 since) */
+	bool shadow_ready;  /* VMCS shadowing: bitmaps and shadow VMCS prepared (shadow.c) */
+	bool shadow_linked; /* vmcs01's link pointer is the shadow VMCS */
 };
 
 /* An exit of one of L1's VMX instructions (vmx_insn.c). */
@@ -32,6 +37,17 @@ enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n);
 void nested_l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1);
 /* After VMLAUNCH/VMRESUME passed its checks: vmcs02 built and current (l2.c). */
 enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n);
+/* The shadow of L1's EPT (eptp12) composed with L0's; false when it does not fit the pool
+ * (sept.c). */
+bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02);
+/* VMCS shadowing (shadow.c): the shadow into vmcs12 before L0 reads vmcs12; vmcs01's
+ * shadowing state and the shadow itself brought up to date before L1 runs. */
+void nested_shadow_to_vmcs12(struct hv_vcpu *v, struct nested *n);
+void nested_shadow_sync(struct hv_vcpu *v, struct nested *n);
+/* hv_nested_ops.l2_gpa (sept.c). */
+bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
+/* hv_nested_ops.l2_interrupt (l2.c). */
+enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold);
 /* hv_nested_ops.l2_exit (l2.c). */
 bool nested_l2_exit(struct hv_vcpu *v, void *state, enum hv_ret *r);
 

@@ -219,24 +219,33 @@ static enum hv_ret inv(struct hv_vcpu *v, struct vx_cpu *l1, const struct insn_i
 	return nested_finish(v, &r);
 }
 
-enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state)
+static enum hv_ret run_insn(struct hv_vcpu *v, struct nested *n, const struct insn_info *ii)
 {
-	struct nested *n = state;
-	struct insn_info ii = decode_info(v->exit.insn_info);
-	sync_l1_mode(v, n->l1);
 	switch (v->exit.basic) {
 	case VMX_EXIT_VMXON:
 	case VMX_EXIT_VMCLEAR:
-	case VMX_EXIT_VMPTRLD: return ptr_insn(v, n->l1, &ii);
-	case VMX_EXIT_VMPTRST: return vmptrst(v, n->l1, &ii);
-	case VMX_EXIT_VMREAD: return vmread(v, n->l1, &ii);
-	case VMX_EXIT_VMWRITE: return vmwrite(v, n->l1, &ii);
+	case VMX_EXIT_VMPTRLD: return ptr_insn(v, n->l1, ii);
+	case VMX_EXIT_VMPTRST: return vmptrst(v, n->l1, ii);
+	case VMX_EXIT_VMREAD: return vmread(v, n->l1, ii);
+	case VMX_EXIT_VMWRITE: return vmwrite(v, n->l1, ii);
 	case VMX_EXIT_INVEPT:
-	case VMX_EXIT_INVVPID: return inv(v, n->l1, &ii);
+	case VMX_EXIT_INVVPID: return inv(v, n->l1, ii);
 	case VMX_EXIT_VMXOFF: {
 		struct vx_vmx_result r = vx_vmxoff(n->l1);
 		return nested_finish(v, &r);
 	}
 	default: return nested_vmentry(v, n);
 	}
+}
+
+enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state)
+{
+	struct nested *n = state;
+	struct insn_info ii = decode_info(v->exit.insn_info);
+	sync_l1_mode(v, n->l1);
+	nested_shadow_to_vmcs12(v, n);
+	enum hv_ret r = run_insn(v, n, &ii);
+	if (!n->guest_mode && r == HV_RESUME)
+		nested_shadow_sync(v, n);
+	return r;
 }

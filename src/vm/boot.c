@@ -160,6 +160,15 @@ bool vm_boot_setup(struct vx_phys *phys, struct vx_cpu *cpu, const struct vm_boo
 	u64 free_base = (bp->image_end + 4095) & ~4095ull;
 	if (bp->image_end > ram || free_base > ram)
 		return fail(err, errlen, "the image leaves no free RAM");
+	u64 l2_image = 0;
+	if (bp->l2_elf) {
+		if (bp->l2_len > ram - free_base)
+			return fail(err, errlen, "the L2 image (%zu bytes) does not fit in RAM",
+				    bp->l2_len);
+		l2_image = free_base;
+		vx_phys_copy_in(phys, l2_image, bp->l2_elf, bp->l2_len);
+		free_base = (l2_image + bp->l2_len + 4095) & ~4095ull;
+	}
 
 	build_page_tables(phys, npd);
 	build_gdt_tss(phys);
@@ -177,6 +186,8 @@ bool vm_boot_setup(struct vx_phys *phys, struct vx_cpu *cpu, const struct vm_boo
 	    .timer_port = bp->timer_port,
 	    .free_base = free_base,
 	    .cmdline = bp->cmdline ? VX_BOOT_CMDLINE_ADDR : 0,
+	    .l2_image = l2_image,
+	    .l2_size = bp->l2_elf ? bp->l2_len : 0,
 	};
 	vx_phys_copy_in(phys, VX_BOOT_INFO_ADDR, &bi, sizeof(bi));
 	load_cpu_state(cpu, bp->entry);

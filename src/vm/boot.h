@@ -19,6 +19,10 @@ struct vm_boot_params {
 	u64 epc_base, epc_size;
 	u16 console_port, exit_port, timer_port;
 	const char *cmdline; /* NULL: vx_boot_info.cmdline = 0 */
+	/* With --l1: the L2 ELF file, copied whole at free_base for the L1 hypervisor
+	 * (vx_boot_info.l2_image/l2_size); NULL = none. */
+	const void *l2_elf;
+	size_t l2_len;
 };
 
 /* Number of page directories (one per GiB) the identity map of `ram_size` needs. */

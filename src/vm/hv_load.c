@@ -20,6 +20,8 @@ bool vm_hv_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram, str
 	    .exit_port = VX_PORT_EXIT,
 	    .timer_port = VX_PORT_TIMER,
 	    .cmdline = cfg->guest_args,
+	    .l2_elf = cfg->l2_elf,
+	    .l2_len = cfg->l2_len,
 	    .epc_base = cfg->sgx != VX_SGX_OFF ? VX_EPC_BASE : 0,
 	    .epc_size = cfg->sgx == VX_SGX_OFF ? 0
 			: cfg->epc_size        ? cfg->epc_size

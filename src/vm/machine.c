@@ -386,6 +386,8 @@ bool vm_load_elf(struct vm *vm, const void *elf, size_t len, char *err, size_t e
 	    .exit_port = VX_PORT_EXIT,
 	    .timer_port = VX_PORT_TIMER,
 	    .cmdline = vm->cfg.guest_args,
+	    .l2_elf = vm->cfg.l2_elf,
+	    .l2_len = vm->cfg.l2_len,
 	    .epc_base = vm->epc_size ? VX_EPC_BASE : 0,
 	    .epc_size = vm->epc_size,
 	};

@@ -21,7 +21,9 @@ struct vm_config {
 	const char *profile;    /* CPU profile; NULL = "default" */
 	u64 max_insns;          /* instruction budget; 0 = unlimited */
 	const char *guest_args; /* string at vx_boot_info.cmdline; NULL = none */
-	FILE *console;          /* console stream; NULL = discarded */
+	const void *l2_elf;     /* --l1: the L2 ELF handed to the L1 guest; NULL = none */
+	size_t l2_len;
+	FILE *console; /* console stream; NULL = discarded */
 	/* Trace sink (src/lib/trace.h), not owned; NULL = off.  vm_create sets its clock to the
 	 * processor's retired-instruction count (cpu 0, level L1); vm_destroy clears it. */
 	struct vx_trace *trace;

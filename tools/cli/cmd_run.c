@@ -3,8 +3,10 @@
  * `vmxsgx run`: load a guest ELF and run it (DESIGN.md section 6).  Bare mode (--bare) runs
  * it on the processor alone with the devices of the boot protocol; the exit status is the
  * guest's exit code, or 3 (halted for good), 4 (triple fault), 124 (--max-insns exhausted).
- * Options that belong to the hypervisor, nested or SGX issues are refused with "not available
- * yet" until those land.  Host-side errors: 2 for usage, 1 for unreadable or invalid input.
+ * With --l1 builtin|FILE, GUEST becomes the L2 image the loader hands to an L1 hypervisor
+ * guest (vx_boot_info.l2_image), bare or under L0; --l1-args and --guest-args make its
+ * argument string "L1ARGS -- GUESTARGS".  Host-side errors: 2 for usage, 1 for unreadable or
+ * invalid input.
  *
  * The trace (DESIGN.md section 5) goes through src/lib/trace.h: --trace FILE|- in
  * --trace-format jsonl (default), text or chrome, limited to --trace-events LIST.  With the
@@ -46,7 +48,13 @@ struct run_opts {
 	bool sgx_lc;          /* --sgx-lc on */
 	u64 epc;              /* --epc SIZE (0 = VX_EPC_DEFAULT) */
 	bool sgx_given;       /* one of the three appeared */
+	const char *l1;       /* --l1 builtin|FILE: GUEST runs as L2 under this L1 */
+	const char *l1_args;  /* --l1-args: the L1 hypervisor's own argument string */
+	bool no_shadowing;    /* --vmcs-shadowing off */
 };
+
+extern const unsigned char vx_l1_guest_elf[];
+extern const size_t vx_l1_guest_elf_len;
 
 static void run_usage(FILE *f)
 {
@@ -66,6 +74,11 @@ static void run_usage(FILE *f)
 	      "  --sgx MODE           off (default), sgx1 or sgx2: SGX and an EPC section\n"
 	      "  --sgx-lc on|off      flexible launch control (IA32_SGXLEPUBKEYHASHn writable)\n"
 	      "  --epc SIZE           bytes of EPC at 0xC0000000 (default 8M, at most 256M)\n"
+	      "  --l1 builtin|FILE    run GUEST as L2 under an L1 hypervisor guest (builtin:\n"
+	      "                       guests/l1, embedded); the L2 ELF is in vx_boot_info\n"
+	      "  --l1-args STR        the L1's arguments (builtin: pause rdrand extint quiet\n"
+	      "                       encls=MASK exc=MASK); --guest-args goes to L2\n"
+	      "  --vmcs-shadowing on|off  L0 shadows vmcs12 for L1's VMREAD/VMWRITE (default on)\n"
 	      "exit status: the guest's exit code; 3 halted, 4 triple fault, 124 budget used up\n",
 	      f);
 }
@@ -75,13 +88,6 @@ static int usage_error(const char *fmt, const char *arg)
 	fputs("vmxsgx run: ", stderr);
 	fprintf(stderr, fmt, arg);
 	fputc('\n', stderr);
-	return 2;
-}
-
-static int not_yet(const char *what)
-{
-	fprintf(stderr, "vmxsgx run: %s is not available yet (only --bare runs land so far)\n",
-		what);
 	return 2;
 }
 
@@ -183,9 +189,24 @@ static int sgx_value(struct run_opts *o, size_t n, const char *v)
 static int later_option(struct run_opts *o, int argc, char **argv, int *k)
 {
 	static const char *const valued[] = {"--sgx", "--sgx-lc", "--epc"};
+	static const char *const nested[] = {"--l1", "--l1-args", "--vmcs-shadowing"};
 	const char *a = argv[*k];
-	if (is_opt(a, "--l1"))
-		return not_yet("--l1 (nested runs)");
+	for (size_t n = 0; n < 3; n++) {
+		if (!is_opt(a, nested[n]))
+			continue;
+		const char *v = opt_value(argc, argv, k, nested[n]);
+		if (!v)
+			return usage_error("%s needs a value", nested[n]);
+		if (n == 0)
+			o->l1 = v;
+		else if (n == 1)
+			o->l1_args = v;
+		else if (!strcmp(v, "on") || !strcmp(v, "off"))
+			o->no_shadowing = !strcmp(v, "off");
+		else
+			return usage_error("--vmcs-shadowing takes on|off, not '%s'", v);
+		return 0;
+	}
 	for (size_t n = 0; n < sizeof(valued) / sizeof(valued[0]); n++) {
 		if (!is_opt(a, valued[n]) || (n == 0 && is_opt(a, "--sgx-lc")))
 			continue;
@@ -378,15 +399,26 @@ static void print_stats(const struct run_opts *o, const struct vx_trace_stats *s
 		      stderr);
 }
 
+/* The images of a run: the guest (or the L1 with --l1), the L2 and the argument string. */
+struct images {
+	const void *elf, *l2;
+	size_t len, l2_len;
+	const char *args;
+	char argbuf[VX_BOOT_CMDLINE_MAX];
+};
+
 /* Without --bare: the guest runs as L1 under the L0 hypervisor (src/hv). */
-static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, const void *elf,
-		  size_t len)
+static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf,
+		  const struct images *im)
 {
 	struct hv_config cfg = {
 	    .ram_size = o->mem,
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,
-	    .guest_args = o->guest_args,
+	    .guest_args = im->args,
+	    .l2_elf = im->l2,
+	    .l2_len = im->l2_len,
+	    .no_vmcs_shadowing = o->no_shadowing,
 	    .sgx = o->sgx,
 	    .sgx_lc = o->sgx_lc,
 	    .epc_size = o->epc,
@@ -399,7 +431,7 @@ static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, co
 	    .nested = nested_vmx_ops(),
 	};
 	struct hv_result res;
-	int st = hv_run_elf(&cfg, elf, len, &res);
+	int st = hv_run_elf(&cfg, im->elf, im->len, &res);
 	if (res.why == HV_STOP_CONFIG)
 		fprintf(stderr, "vmxsgx run: %s\n", res.msg);
 	else if (res.why == HV_STOP_LOAD)
@@ -411,17 +443,46 @@ static int run_hv(const struct run_opts *o, struct vx_trace *trace, FILE *tf, co
 	return st;
 }
 
+static int run_bare(const struct run_opts *o, struct vx_trace *trace, FILE *tf,
+		    const struct images *im);
+
+/* With --l1: the L1 image (built-in or a file) runs with GUEST as its L2 image, and its
+ * argument string is "L1ARGS -- GUESTARGS" (guests/l1 hands the part after " -- " to L2). */
 static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 {
-	size_t len;
-	void *elf = read_file(o->elf, &len);
-	if (!elf)
+	struct images im = {.args = o->guest_args};
+	void *file = read_file(o->elf, &im.len), *l1file = NULL;
+	if (!file)
 		return 1;
-	if (!o->bare) {
-		int st = run_hv(o, trace, tf, elf, len);
-		free(elf);
-		return st;
+	im.elf = file;
+	if (o->l1) {
+		im.l2 = file;
+		im.l2_len = im.len;
+		if (!strcmp(o->l1, "builtin")) {
+			im.elf = vx_l1_guest_elf;
+			im.len = vx_l1_guest_elf_len;
+		} else if (!(im.elf = l1file = read_file(o->l1, &im.len))) {
+			free(file);
+			return 1;
+		}
+		snprintf(im.argbuf, sizeof(im.argbuf), "%s%s%s", o->l1_args ? o->l1_args : "",
+			 o->guest_args ? " -- " : "", o->guest_args ? o->guest_args : "");
+		im.args = im.argbuf[0] ? im.argbuf : NULL;
 	}
+	int st = 1;
+	if (!im.len)
+		fputs("vmxsgx run: this vmxsgx was built without the built-in L1 (guests/l1)\n",
+		      stderr);
+	else
+		st = o->bare ? run_bare(o, trace, tf, &im) : run_hv(o, trace, tf, &im);
+	free(file);
+	free(l1file);
+	return st;
+}
+
+static int run_bare(const struct run_opts *o, struct vx_trace *trace, FILE *tf,
+		    const struct images *im)
+{
 	struct vm_config cfg = {
 	    .sgx = o->sgx,
 	    .sgx_lc = o->sgx_lc,
@@ -429,7 +490,9 @@ static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 	    .ram_size = o->mem,
 	    .profile = o->cpu,
 	    .max_insns = o->max_insns,
-	    .guest_args = o->guest_args,
+	    .guest_args = im->args,
+	    .l2_elf = im->l2,
+	    .l2_len = im->l2_len,
 	    /* With the trace on stdout the console moves to stderr: stdout stays the trace. */
 	    .console = tf == stdout ? stderr : stdout,
 	    .trace = trace,
@@ -438,17 +501,14 @@ static int run_guest(const struct run_opts *o, struct vx_trace *trace, FILE *tf)
 	char err[256];
 	struct vm *vm = vm_create(&cfg, err, sizeof(err));
 	if (!vm) {
-		free(elf);
 		fprintf(stderr, "vmxsgx run: %s\n", err);
 		return 2;
 	}
-	if (!vm_load_elf(vm, elf, len, err, sizeof(err))) {
-		free(elf);
+	if (!vm_load_elf(vm, im->elf, im->len, err, sizeof(err))) {
 		vm_destroy(vm);
-		fprintf(stderr, "vmxsgx run: %s: %s\n", o->elf, err);
+		fprintf(stderr, "vmxsgx run: %s: %s\n", o->l1 ? o->l1 : o->elf, err);
 		return 1;
 	}
-	free(elf);
 	struct vm_result res;
 	vm_run(vm, &res);
 	if (res.msg[0])
