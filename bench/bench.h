@@ -42,6 +42,8 @@ bench_fn bench_hv_eptviol_roundtrip;
 bench_fn bench_hv_eptviol_exit_rate;
 /* Nested: L2 CPUID handled by L1, per round trip. */
 bench_fn bench_hv_nested_cpuid_roundtrip;
+bench_fn bench_hv_nested_cpuid_noshadow;
+bench_fn bench_hv_nested_builtin_l1;
 
 /* Runs every benchmark and prints "name value unit" lines, or one JSON object per line. */
 int vx_bench_run_all(FILE *f, bool json);

@@ -27,6 +27,8 @@ static bench_fn *const suite[] = {
     bench_hv_eptviol_roundtrip,
     bench_hv_eptviol_exit_rate,
     bench_hv_nested_cpuid_roundtrip,
+    bench_hv_nested_cpuid_noshadow,
+    bench_hv_nested_builtin_l1,
 };
 
 int vx_bench_run_all(FILE *f, bool json)

@@ -9,6 +9,7 @@ static void *nested_create(struct hv_vcpu *v)
 	struct nested *n = calloc(1, sizeof(*n));
 	if (!n)
 		return NULL;
+	n->sept_retry = ~0ull;
 	n->l1 = vx_cpu_create(v->phys, v->cfg.profile);
 	if (!n->l1) {
 		free(n);

@@ -14,17 +14,42 @@ const struct hv_nested_ops *nested_vmx_ops(void);
 
 /* ---- inside src/nested ---- */
 
+/* Every VMCS field encoding (arch/vmcs_fields.def), its type and vmcs12's value (vmcs02.c). */
+enum {
+	NESTED_NFIELDS = 0
+#define VMCS_FIELD(name, enc, width, desc) +1
+#include "arch/vmcs_fields.def"
+};
+extern const u32 nested_all_fields[NESTED_NFIELDS];
+/* 0 control, 1 exit information, 2 guest state, 3 host state (bits 11:10, Table 24-17) */
+unsigned nested_field_type(u32 enc);
+struct nested;
+u64 nested_get12(struct nested *n, u32 enc);
+
+/* vmcs01's controls and host state, carried into vmcs02 (vmcs02.c). */
+struct nested_carry {
+	u32 enc[256];
+	u64 val[256];
+	unsigned n;
+	u64 efer01; /* L1's IA32_EFER (vmcs01's guest EFER) */
+};
+
 struct nested {
 	/* L1's processor: its VMX state (VMXON, current VMCS = vmcs12, launch states) and the
 	 * checks of L1's VMX instructions (vmx_insn.c). */
 	struct vx_cpu *l1;
-	bool guest_mode;    /* L2 runs: vmcs02 is the processor's current VMCS */
-	u32 proc01;         /* L0's cached primary controls of vmcs01 while vmcs02 is current */
-	bool ept12;         /* L1 runs L2 with EPT: vmcs02 uses the shadow EPT (sept.c) */
-	u64 eptp12;         /* vmcs12's EPT pointer at the last nested entry */
-	bool run_pending;   /* nested entry not completed yet (no exit of L2 since) */
-	bool shadow_ready;  /* VMCS shadowing: bitmaps and shadow VMCS prepared (shadow.c) */
-	bool shadow_linked; /* vmcs01's link pointer is the shadow VMCS */
+	bool guest_mode;       /* L2 runs: vmcs02 is the processor's current VMCS */
+	u32 proc01;            /* L0's cached primary controls of vmcs01 while vmcs02 is current */
+	bool ept12;            /* L1 runs L2 with EPT: vmcs02 uses the shadow EPT (sept.c) */
+	u64 eptp12;            /* vmcs12's EPT pointer at the last nested entry */
+	bool run_pending;      /* nested entry not completed yet (no exit of L2 since) */
+	bool vmcs02_ok;        /* vmcs02 matches vmcs12 but for the light set (vmcs02.c) */
+	bool launched02;       /* vmcs02 was launched (an exit of L2 came from it) */
+	bool sept_stale;       /* the shadow EPT must be rebuilt before L2 runs */
+	u64 sept_retry;        /* L2 page whose EPT violation last rebuilt the shadow, ~0 none */
+	struct nested_carry k; /* vmcs01's values at the last whole build */
+	bool shadow_ready;     /* VMCS shadowing: bitmaps and shadow VMCS prepared (shadow.c) */
+	bool shadow_linked;    /* vmcs01's link pointer is the shadow VMCS */
 };
 
 /* An exit of one of L1's VMX instructions (vmx_insn.c). */
@@ -44,6 +69,15 @@ bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02);
  * shadowing state and the shadow itself brought up to date before L1 runs. */
 void nested_shadow_to_vmcs12(struct hv_vcpu *v, struct nested *n);
 void nested_shadow_sync(struct hv_vcpu *v, struct nested *n);
+/* The fields L1 writes without an exit under VMCS shadowing: vmcs02's light set (shadow.c). */
+unsigned nested_light_count(void);
+u32 nested_light_field(unsigned i);
+bool nested_field_light(u32 enc);
+/* Rebuild the shadow EPT into the current vmcs02 (vmcs02.c); false: the pool is too small. */
+bool nested_load_sept(struct hv_vcpu *v, struct nested *n);
+/* L1's EPT walked for L2's gpa: L1's guest-physical address and the AND of the rights (bits
+ * 2:0) on the path; false when not mapped (sept.c). */
+bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights);
 /* hv_nested_ops.l2_gpa (sept.c). */
 bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
 /* hv_nested_ops.l2_interrupt (l2.c). */

@@ -181,16 +181,10 @@ bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02)
 	return true;
 }
 
-/* L1's EPT walked for L2's guest-physical address gpa (28.2.2): the L1 guest-physical address,
- * or false when an entry on the way is not present (bits 2:0 = 0) or not in L1's RAM. */
-bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
+bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights)
 {
-	struct nested *n = state;
-	if (!n->guest_mode || !n->ept12) {
-		*l1 = gpa;
-		return true;
-	}
 	u64 table = n->eptp12 & ADDR_MASK;
+	*rights = EPT_RWX;
 	for (int level = 4; level >= 1; level--) {
 		unsigned shift = 12 + 9 * (unsigned)(level - 1);
 		u64 pa = table + 8 * ((gpa >> shift) & 511);
@@ -199,6 +193,7 @@ bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
 		u64 e = vx_phys_read(v->phys, pa, 8);
 		if (!(e & EPT_RWX))
 			return false;
+		*rights &= e;
 		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS))) {
 			u64 size = 1ull << shift;
 			*l1 = (e & ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
@@ -207,4 +202,14 @@ bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
 		table = e & ADDR_MASK;
 	}
 	return false;
+}
+
+/* L1's EPT walked for L2's guest-physical address gpa (28.2.2): the L1 guest-physical address,
+ * or false when an entry on the way is not present (bits 2:0 = 0) or not in L1's RAM. */
+bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
+{
+	struct nested *n = state;
+	u64 rights;
+	*l1 = gpa;
+	return !n->guest_mode || !n->ept12 || nested_l1_ept_walk(v, n, gpa, l1, &rights);
 }

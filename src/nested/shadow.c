@@ -22,7 +22,7 @@
 #define REV_SHADOW BIT(31)
 
 /* Read/write in the shadow: what an L1 hypervisor touches on every exit (KVM's
- * shadow_read_write_fields.h, with the activity state). */
+ * shadow_read_write_fields.h, with the activity state and HOST_RSP/HOST_RIP). */
 static const u32 rw_fields[] = {
     VMCS_GUEST_RIP,
     VMCS_GUEST_RSP,
@@ -41,6 +41,8 @@ static const u32 rw_fields[] = {
     VMCS_VM_ENTRY_INSTRUCTION_LEN,
     VMCS_GUEST_CS_AR_BYTES,
     VMCS_GUEST_SS_AR_BYTES,
+    VMCS_HOST_RSP, /* written before each VMRESUME by hypervisors that switch stacks */
+    VMCS_HOST_RIP,
 };
 
 /* Read-only in the shadow: the VM-exit information fields (24.9). */
@@ -59,6 +61,24 @@ static const u32 ro_fields[] = {
 
 #define N_RW (sizeof(rw_fields) / sizeof(rw_fields[0]))
 #define N_RO (sizeof(ro_fields) / sizeof(ro_fields[0]))
+
+unsigned nested_light_count(void)
+{
+	return N_RW;
+}
+
+u32 nested_light_field(unsigned i)
+{
+	return rw_fields[i];
+}
+
+bool nested_field_light(u32 enc)
+{
+	for (unsigned i = 0; i < N_RW; i++)
+		if (rw_fields[i] == enc)
+			return true;
+	return false;
+}
 
 static u32 field_at(unsigned i)
 {

@@ -244,7 +244,25 @@ enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state)
 	struct insn_info ii = decode_info(v->exit.insn_info);
 	sync_l1_mode(v, n->l1);
 	nested_shadow_to_vmcs12(v, n);
+	u64 enc = hv_gpr(v, ii.reg2); /* VMWRITE's field encoding */
+	if (v->exit.basic == VMX_EXIT_VMLAUNCH)
+		n->vmcs02_ok = false;
 	enum hv_ret r = run_insn(v, n, &ii);
+	/* what vmcs02's light build would not follow (vmcs02.c) */
+	switch (v->exit.basic) {
+	case VMX_EXIT_VMXON:
+	case VMX_EXIT_VMXOFF:
+	case VMX_EXIT_VMCLEAR:
+	case VMX_EXIT_VMPTRLD: n->vmcs02_ok = false; break;
+	case VMX_EXIT_VMWRITE:
+		/* host state is L1's alone (vmcs02 has L0's): read from vmcs12 at nested exits */
+		if ((!nested_field_light((u32)enc) && nested_field_type((u32)enc) != 3) ||
+		    enc >> 32)
+			n->vmcs02_ok = false;
+		break;
+	case VMX_EXIT_INVEPT: n->sept_stale = true; break;
+	default: break;
+	}
 	if (!n->guest_mode && r == HV_RESUME)
 		nested_shadow_sync(v, n);
 	return r;

@@ -341,14 +341,19 @@ static enum vmx_launch_state launch_state_of(u32 word)
 
 /* Loads the VMCS at pa into the processor's cache (VMPTRLD of a VMCS that is not current).
  * Field data is stored as the processor holds it: truncated to the field's width. */
+_Static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096, "a VMCS region is one page");
+
 static void vmcs_load(struct vx_cpu *c, u64 pa)
 {
 	struct vmcs *v = &c->vmx.vmcs;
 	v->revision_id = (u32)phys_read(c->phys, pa + VMX_REGION_REVISION, 4);
 	v->abort = (u32)phys_read(c->phys, pa + VMX_REGION_ABORT, 4);
 	c->vmx.launch = (u8)launch_state_of((u32)phys_read(c->phys, pa + VMX_REGION_LAUNCH, 4));
+	/* one bulk copy when the region is in RAM (the usual case), field by field otherwise */
+	bool bulk = phys_copy_out(c->phys, pa + VMX_REGION_FIELDS, v->field, sizeof(v->field));
 	for (unsigned s = 0; s < VMCS_NSLOTS; s++) {
-		u64 x = phys_read(c->phys, pa + VMX_REGION_FIELDS + 8ull * s, 8);
+		u64 x =
+		    bulk ? v->field[s] : phys_read(c->phys, pa + VMX_REGION_FIELDS + 8ull * s, 8);
 		v->field[s] = x & vmcs_slot_mask(s);
 	}
 }
@@ -361,6 +366,8 @@ static void vmcs_writeback(struct vx_cpu *c)
 	u64 pa = c->vmx.current_vmcs;
 	phys_write(c->phys, pa + VMX_REGION_ABORT, 4, v->abort);
 	phys_write(c->phys, pa + VMX_REGION_LAUNCH, 8, launch_word(c->vmx.launch));
+	if (phys_copy_in(c->phys, pa + VMX_REGION_FIELDS, v->field, sizeof(v->field)))
+		return;
 	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
 		phys_write(c->phys, pa + VMX_REGION_FIELDS + 8ull * s, 8, v->field[s]);
 }
