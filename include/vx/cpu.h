@@ -209,6 +209,10 @@ void vx_cpu_set_io_hook(struct vx_cpu *c, vx_io_fn *fn, void *ctx);
  * go to `t` (src/lib/trace.h); NULL turns them off. */
 struct vx_trace;
 void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t);
+/* The level (1 = L1, 2 = L2) the processor's own trace records carry: the guest it runs is a
+ * hypervisor's L2 (the L0 hypervisor sets it around nested runs). */
+void vx_cpu_set_trace_level(struct vx_cpu *c, unsigned lvl);
+unsigned vx_cpu_trace_level(const struct vx_cpu *c);
 /* What CPUID (leaf, subleaf) returns on this processor when its CR4 and XCR0 are cr4/xcr0 (a
  * hypervisor answering a guest's CPUID exit passes the guest's values); *eff_leaf (if not
  * NULL) receives the leaf actually answered (an input above the maximum returns the highest

@@ -264,6 +264,7 @@ struct vx_cpu {
 	void *host;          /* the owner's context for callbacks (machine / hypervisor) */
 	const struct cpu_hooks *hooks;
 	struct vx_trace *trace; /* records the processor emits itself (vmentry_fail); NULL off */
+	u8 trace_lvl;           /* the trace level of its records: 0 = L1 (the default) */
 };
 
 /* Callbacks from the processor to whoever owns it (the machine in bare mode). */

@@ -444,6 +444,16 @@ void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t)
 	c->trace = t;
 }
 
+void vx_cpu_set_trace_level(struct vx_cpu *c, unsigned lvl)
+{
+	c->trace_lvl = lvl == 2 ? 1 : 0;
+}
+
+unsigned vx_cpu_trace_level(const struct vx_cpu *c)
+{
+	return c->trace_lvl ? 2 : 1;
+}
+
 void vx_cpu_request_stop(struct vx_cpu *c)
 {
 	c->stop = true;

@@ -359,7 +359,7 @@ enum hv_ret hv_emulate_mmio(struct hv_vcpu *v, u64 gpa)
 		hv_gpa_write(v, gpa, in.size,
 			     val & (in.size == 8 ? ~0ull : (1ull << (8 * in.size)) - 1));
 	}
-	trace_emulate(v->trace, 0, TRACE_L1, rip, gpa, in.mnemonic, false);
+	trace_emulate(v->trace, 0, v->lvl, rip, gpa, in.mnemonic, false);
 	/* The VM-exit instruction length is not defined for EPT exits (27.2.4): the decoded
 	 * length is used (KVM: EMULTYPE_SKIP when the hardware length is not trusted). */
 	hv_skip_len(v, in.len);

@@ -33,7 +33,7 @@ static enum hv_ret vectoring(struct hv_vcpu *v, u64 gpa)
 enum hv_ret hv_exit_ept_misconfig(struct hv_vcpu *v)
 {
 	u64 gpa = v->exit.gpa;
-	trace_ept_misconfig(v->trace, 0, TRACE_L1, gpa);
+	trace_ept_misconfig(v->trace, 0, v->lvl, gpa);
 	switch (hv_check_emulate(v, gpa)) {
 	case HV_EMUL_PROPAGATE_FAULT: return HV_RESUME; /* #UD queued */
 	case HV_EMUL_UNHANDLEABLE_VECTORING: return vectoring(v, gpa);
@@ -50,7 +50,7 @@ enum hv_ret hv_exit_ept_misconfig(struct hv_vcpu *v)
 enum hv_ret hv_exit_ept_violation(struct hv_vcpu *v)
 {
 	const struct hv_exit *e = &v->exit;
-	trace_ept_violation(v->trace, 0, TRACE_L1, e->gpa, e->gla, e->qual);
+	trace_ept_violation(v->trace, 0, v->lvl, e->gpa, e->gla, e->qual);
 	if (hv_gpa_is_ram(v, e->gpa, 1) || hv_gpa_is_mmio(v, e->gpa))
 		return hv_fatal(v,
 				"EPT violation at mapped guest-physical 0x%llx (qualification "

@@ -40,7 +40,7 @@
 static void console_emit(struct hv_vcpu *v, unsigned len)
 {
 	v->con[len] = 0;
-	trace_console(v->trace, 0, TRACE_L1, v->con);
+	trace_console(v->trace, 0, v->lvl, v->con);
 }
 
 /* A full buffer ending inside a UTF-8 sequence keeps that sequence for the next record. */
@@ -97,7 +97,7 @@ void hv_console_putc(struct hv_vcpu *v, u8 b)
 void hv_timer_fire(struct hv_vcpu *v)
 {
 	v->timer.armed = false;
-	trace_timer(v->trace, 0, TRACE_L1, "fire", v->timer.vector, v->timer.deadline);
+	trace_timer(v->trace, 0, v->lvl, "fire", v->timer.vector, v->timer.deadline);
 	v->irq = v->timer.vector; /* one slot: a second interrupt replaces the first */
 }
 
@@ -116,7 +116,7 @@ static void timer_out(struct hv_vcpu *v, u16 port, unsigned size, u32 value)
 	}
 	v->timer.deadline = hv_retired(v) + value;
 	v->timer.armed = true;
-	trace_timer(v->trace, 0, TRACE_L1, "arm", v->timer.vector, v->timer.deadline);
+	trace_timer(v->trace, 0, v->lvl, "arm", v->timer.vector, v->timer.deadline);
 }
 
 /* ---- ports ---- */
@@ -135,13 +135,13 @@ u32 hv_port_in(struct hv_vcpu *v, u16 port, unsigned size)
 	}
 	default: val = 0xffffffffu; break; /* no device answers */
 	}
-	trace_io(v->trace, 0, TRACE_L1, true, port, size, val & mask);
+	trace_io(v->trace, 0, v->lvl, true, port, size, val & mask);
 	return val & mask;
 }
 
 enum hv_ret hv_port_out(struct hv_vcpu *v, u16 port, unsigned size, u32 value)
 {
-	trace_io(v->trace, 0, TRACE_L1, false, port, size, value);
+	trace_io(v->trace, 0, v->lvl, false, port, size, value);
 	switch (port) {
 	case VX_PORT_CONSOLE: hv_console_putc(v, (u8)value); break;
 	case VX_PORT_EXIT:

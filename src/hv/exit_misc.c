@@ -83,7 +83,7 @@ enum hv_ret hv_exit_triple_fault(struct hv_vcpu *v)
 {
 	char extra[128];
 	describe_faults(v, extra, sizeof(extra));
-	trace_triple_fault(v->trace, 0, TRACE_L1, v->exit.rip);
+	trace_triple_fault(v->trace, 0, v->lvl, v->exit.rip);
 	return hv_stop_vm(v, HV_STOP_TRIPLE_FAULT, VX_EXIT_TRIPLE_FAULT,
 			  "guest triple fault (shutdown) at RIP 0x%llx%s",
 			  (unsigned long long)v->exit.rip, extra);
@@ -141,7 +141,7 @@ static u64 hypercall(struct hv_vcpu *v, u64 nr, bool *stop)
 enum hv_ret hv_exit_vmcall(struct hv_vcpu *v)
 {
 	u64 nr = hv_gpr(v, VX_RAX);
-	trace_hypercall(v->trace, 0, TRACE_L1, nr, v->exit.rip);
+	trace_hypercall(v->trace, 0, v->lvl, nr, v->exit.rip);
 	bool stop = false;
 	u64 ret = hv_guest_cpl(v) ? (u64) - (s64)HV_HC_EPERM : hypercall(v, nr, &stop);
 	hv_set_gpr(v, VX_RAX, ret);

@@ -66,7 +66,7 @@ static u64 mmio_read(struct hv_vcpu *v, u64 gpa, unsigned size)
 		u64 b = off + i < VX_MMIO_TEST_SIZE ? v->mmio[off + i] : 0xff;
 		val |= b << (8 * i);
 	}
-	trace_mmio(v->trace, 0, TRACE_L1, false, gpa, size, val);
+	trace_mmio(v->trace, 0, v->lvl, false, gpa, size, val);
 	return val;
 }
 
@@ -75,7 +75,7 @@ static void mmio_write(struct hv_vcpu *v, u64 gpa, unsigned size, u64 val)
 	u64 off = gpa - VX_MMIO_TEST_BASE;
 	for (unsigned i = 0; i < size && off + i < VX_MMIO_TEST_SIZE; i++)
 		v->mmio[off + i] = (u8)(val >> (8 * i));
-	trace_mmio(v->trace, 0, TRACE_L1, true, gpa, size, val);
+	trace_mmio(v->trace, 0, v->lvl, true, gpa, size, val);
 }
 
 u64 hv_gpa_read(struct hv_vcpu *v, u64 gpa, unsigned size)

@@ -74,7 +74,7 @@ static void skip_warn(struct hv_vcpu *v, u64 rip, u32 len)
 	if (v->skip_warned)
 		return;
 	v->skip_warned = true;
-	trace_skip_warn(v->trace, 0, TRACE_L1, rip, len, v->exit.full);
+	trace_skip_warn(v->trace, 0, v->lvl, rip, len, v->exit.full);
 	if (v->cfg.diag)
 		fprintf(
 		    v->cfg.diag,
@@ -93,7 +93,7 @@ void hv_skip_len(struct hv_vcpu *v, u32 len)
 		if (!hv_guest_64bit(v))
 			next &= 0xffffffffull;
 		hv_vmwrite(v, VMCS_GUEST_RIP, next);
-		trace_skip(v->trace, 0, TRACE_L1, rip, len);
+		trace_skip(v->trace, 0, v->lvl, rip, len);
 	}
 	u64 intr = hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	u64 shadow = VMX_INTR_BLOCKING_BY_STI | VMX_INTR_BLOCKING_BY_MOV_SS;
@@ -110,7 +110,7 @@ enum hv_emul hv_check_emulate(struct hv_vcpu *v, u64 gpa)
 {
 	if (v->exit.enclave_mode) {
 		hv_inject_ud(v);
-		trace_emulate(v->trace, 0, TRACE_L1, v->exit.rip, gpa, NULL, true);
+		trace_emulate(v->trace, 0, v->lvl, v->exit.rip, gpa, NULL, true);
 		return HV_EMUL_PROPAGATE_FAULT;
 	}
 	if (v->exit.idt_info & VMX_INTR_INFO_VALID)

@@ -258,7 +258,7 @@ static u32 inject_pending(struct hv_vcpu *v, u32 proc)
 	if (ev->info & VMX_INTR_INFO_ERROR_CODE)
 		hv_vmwrite(v, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
 	hv_vmwrite(v, VMCS_VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
-	trace_inject(v->trace, 0, TRACE_L1, ev->info, ev->error);
+	trace_inject(v->trace, 0, v->lvl, ev->info, ev->error);
 	v->inject.valid = false;
 	return proc;
 }
@@ -425,12 +425,12 @@ static void on_event(void *ctx, struct vx_cpu *c, const struct vx_event *ev)
 		v->exc_rip = ev->rip;
 		u32 info = VMX_INTR_INFO_VALID | ((u32)(ev->type & 7) << VMX_INTR_INFO_TYPE_SHIFT) |
 			   ev->vector | (ev->has_error ? VMX_INTR_INFO_ERROR_CODE : 0);
-		trace_exception(v->trace, 0, TRACE_L1, info, ev->error_code, ev->rip, ev->cr2);
+		trace_exception(v->trace, 0, v->lvl, info, ev->error_code, ev->rip, ev->cr2);
 		return;
 	}
-	case VX_EV_INTERRUPT: trace_interrupt(v->trace, 0, TRACE_L1, ev->vector, ev->rip); return;
+	case VX_EV_INTERRUPT: trace_interrupt(v->trace, 0, v->lvl, ev->vector, ev->rip); return;
 	case VX_EV_UNSUPPORTED:
-		trace_unsupported(v->trace, 0, TRACE_L1, ev->mnemonic, ev->rip);
+		trace_unsupported(v->trace, 0, v->lvl, ev->mnemonic, ev->rip);
 		return;
 	case VX_EV_SHUTDOWN: return; /* in VMX non-root operation a triple fault is a VM exit */
 	}
@@ -459,7 +459,7 @@ static void finish(struct hv_vcpu *v, struct hv_result *res)
 				  .exits = v->exits};
 	snprintf(res->msg, sizeof(res->msg), "%s", v->msg);
 	hv_console_flush(v, true);
-	trace_exit(v->trace, 0, TRACE_L1, v->status, why_name(v), rip);
+	trace_exit(v->trace, 0, v->lvl, v->status, why_name(v), rip);
 	if (v->cfg.console)
 		fflush(v->cfg.console);
 	if (v->trace && v->trace->f)

@@ -218,7 +218,7 @@ enum hv_ret hv_exit_encls(struct hv_vcpu *v)
 		hv_inject_gp(v, 0);
 		return HV_RESUME;
 	}
-	trace_encls(v->trace, 0, TRACE_L1, leaf, hv_gpr(v, VX_RBX), hv_gpr(v, VX_RCX),
+	trace_encls(v->trace, 0, v->lvl, leaf, hv_gpr(v, VX_RBX), hv_gpr(v, VX_RCX),
 		    hv_gpr(v, VX_RDX));
 	if (leaf == ENCLS_ECREATE)
 		return hv_encls_ecreate(v);

@@ -449,7 +449,7 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 	v->cfg = *cfg;
 	v->cfg.ram_size = v->ram = ram;
 	v->irq = -1;
-	v->lvl = TRACE_L1;
+	v->lvl = TRACE_L1; /* the processor (created by build) starts at level 1 */
 	v->timer.vector = 0x20;
 	if (!plan(v, err, errlen) || !build(v, err, errlen)) {
 		hv_vcpu_destroy(v);

@@ -272,6 +272,13 @@ enum hv_ret hv_dispatch(struct hv_vcpu *v);
 void hv_exit_read(struct hv_vcpu *v);
 /* VM exits in a row without a retired guest instruction that end the run (status 124). */
 #define HV_STUCK_EXITS (1u << 20)
+/* The trace level of the running guest, for L0's records and the processor's own. */
+static inline void hv_set_lvl(struct hv_vcpu *v, unsigned lvl)
+{
+	v->lvl = (u8)lvl;
+	vx_cpu_set_trace_level(v->cpu, lvl);
+}
+
 /* Before each VM entry: timer, budget, injection, preemption timer; false when the VM stops. */
 bool hv_prepare_entry(struct hv_vcpu *v);
 

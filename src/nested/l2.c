@@ -214,7 +214,7 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 		return hv_fatal(v, "nested VMX: cannot load vmcs01");
 	n->guest_mode = false;
 	v->proc_keep = 0;
-	v->lvl = TRACE_L1;
+	hv_set_lvl(v, TRACE_L1);
 	v->launched = true;
 	v->proc = n->proc01;
 	nested_l1_state_from(v, n->l1);

@@ -255,6 +255,6 @@ enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n)
 		       (PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
 	n->guest_mode = true;
 	n->run_pending = true;
-	v->lvl = TRACE_L2;
+	hv_set_lvl(v, TRACE_L2);
 	return HV_RESUME;
 }

@@ -66,8 +66,7 @@ enum cpu_step sgx_status(struct vx_cpu *c, u64 code);
  * nested issue distinguishes L2). */
 static inline unsigned sgx_trace_lvl(const struct vx_cpu *c)
 {
-	(void)c;
-	return 1;
+	return c->trace_lvl ? 2 : 1;
 }
 
 static inline struct sgx_epc *sgx_epc_of(struct vx_cpu *c)

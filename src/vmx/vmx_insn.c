@@ -690,7 +690,8 @@ struct vmx_result vmx_insn_vmentry(struct vx_cpu *c, bool resume, bool check_onl
 	/* DESIGN.md 2: each failing VM-entry check is recorded with its condition and the SDM
 	 * section title. */
 	if (e != VMENTRY_OK)
-		trace_vmentry_fail(c->trace, 0, TRACE_L1, er.rule, er.sdm);
+		trace_vmentry_fail(c->trace, 0, c->trace_lvl ? TRACE_L2 : TRACE_L1, er.rule,
+				   er.sdm);
 	if (e == VMENTRY_FAIL_CONTROLS)
 		return vmx_fail_valid(c, VMXERR_ENTRY_INVALID_CONTROL_FIELD);
 	if (e == VMENTRY_FAIL_HOST)
