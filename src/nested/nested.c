@@ -15,6 +15,8 @@ static void *nested_create(struct hv_vcpu *v)
 		free(n);
 		return NULL;
 	}
+	/* the checks of L1's VMLAUNCH/VMRESUME on vmcs12 trace each failure (vmentry_fail) */
+	vx_cpu_set_trace(n->l1, v->cfg.trace);
 	return n;
 }
 

@@ -342,6 +342,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 	vm->trace = cfg->trace;
 	if (vm->trace)
 		trace_set_clock(vm->trace, trace_clock, vm);
+	vx_cpu_set_trace(vm->cpu, cfg->trace); /* a guest hypervisor's failed VM entries */
 	vm->timer.vector = 0x20;
 	if (!sgx_setup(vm, err, errlen)) {
 		vm_destroy(vm);
