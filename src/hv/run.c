@@ -357,7 +357,14 @@ static enum hv_ret entry_failed(struct hv_vcpu *v, const char *insn, struct vx_v
 				r.error, name ? name : "?");
 	}
 	case VX_VMX_ABORT:
-		/* 27.7 "VMX Aborts": the indicator is at byte 4 of the VMCS region. */
+		/* 27.7 "VMX Aborts": the indicator is at byte 4 of the VMCS region.  With vmcs02
+		 * (L0's host state), only vmcs12's VM-exit MSR-store list can cause it: L1's
+		 * abort, after which its logical processor shuts down, as on the bare machine. */
+		if (v->nested && v->lvl == TRACE_L2)
+			return hv_stop_vm(v, HV_STOP_TRIPLE_FAULT, VX_EXIT_TRIPLE_FAULT,
+					  "VMX abort (indicator %u) at a VM exit of L2 (vmcs12's "
+					  "VM-exit MSR-store list): L1 shuts down",
+					  (unsigned)vx_phys_read(v->phys, v->lay.vmcs02 + 4, 4));
 		return hv_fatal(v, "VMX abort (indicator %u) at a VM exit",
 				(unsigned)vx_phys_read(v->phys, v->lay.vmcs + 4, 4));
 	case VX_VMX_GUEST_HALTED:

@@ -207,8 +207,10 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 	vx_cpu_set_msr(n->l1, MSR_IA32_EFER, hv_vmread(v, VMCS_GUEST_IA32_EFER));
 	struct vx_vmx_result r;
 	vx_vmx_exit_to_host(n->l1, &r);
-	if (r.outcome != VX_VMX_EXITED)
-		return hv_fatal(v, "nested VMX: VMX abort of L1's VMCS");
+	if (r.outcome != VX_VMX_EXITED) /* 27.7: L1's logical processor shuts down */
+		return hv_stop_vm(v, HV_STOP_TRIPLE_FAULT, VX_EXIT_TRIPLE_FAULT,
+				  "VMX abort at a VM exit to L1 (loading vmcs12's host state or "
+				  "host MSRs): L1 shuts down");
 	r = vx_vmptrld(v->cpu, v->lay.vmcs);
 	if (r.outcome != VX_VMSUCCEED)
 		return hv_fatal(v, "nested VMX: cannot load vmcs01");
@@ -235,6 +237,8 @@ bool nested_l2_exit(struct hv_vcpu *v, void *state, enum hv_ret *r)
 	struct nested *n = state;
 	if (!n->guest_mode)
 		return false;
+	if (n->run_pending && !v->exit.failed_vmentry)
+		nested_vmcs02_entered(v);
 	n->run_pending = false;
 	n->launched02 = !v->exit.failed_vmentry;
 	if (v->exit.failed_vmentry)

@@ -15,6 +15,13 @@ static void *nested_create(struct hv_vcpu *v)
 		free(n);
 		return NULL;
 	}
+	/* L1's processor is the VM's: the SGX the VM exposes (what VMCS fields exist, e.g. the
+	 * ENCLS-exiting bitmap only with SGX, as on the bare machine) */
+	if (!vx_cpu_restrict_sgx(n->l1, v->cfg.sgx, v->cfg.sgx_lc)) {
+		vx_cpu_destroy(n->l1);
+		free(n);
+		return NULL;
+	}
 	/* the checks of L1's VMLAUNCH/VMRESUME on vmcs12 trace each failure (vmentry_fail) */
 	vx_cpu_set_trace(n->l1, v->cfg.trace);
 	return n;

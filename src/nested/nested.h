@@ -69,6 +69,8 @@ bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02);
  * shadowing state and the shadow itself brought up to date before L1 runs. */
 void nested_shadow_to_vmcs12(struct hv_vcpu *v, struct nested *n);
 void nested_shadow_sync(struct hv_vcpu *v, struct nested *n);
+/* After L2's first exit since a nested entry: vmcs02's entry MSR-load list is done (vmcs02.c). */
+void nested_vmcs02_entered(struct hv_vcpu *v);
 /* The fields L1 writes without an exit under VMCS shadowing: vmcs02's light set (shadow.c). */
 unsigned nested_light_count(void);
 u32 nested_light_field(unsigned i);

@@ -135,6 +135,26 @@ static void entry_event(struct hv_vcpu *v, struct nested *n)
 			      .insn_len = (u32)nested_get12(n, VMCS_VM_ENTRY_INSTRUCTION_LEN)};
 }
 
+/* vmcs12's VM-entry MSR-load and VM-exit MSR-store areas (24.7.2, 24.8.2; their addresses are
+ * L1's guest-physical = host-physical, L0 has none of its own): the processor loads and
+ * checks the entry list as it enters vmcs02 (a bad entry is exit reason 34 with the entry's
+ * number, reflected) and stores the exit list at L2's exits (those L0 keeps too, which L1
+ * cannot tell apart).  The entry list is L1's VM entry's only: after L2's first exit L0's
+ * re-entries load nothing (nested_vmcs02_entered).  Not modelled: vmcs12's VM-exit MSR-load
+ * list (L1's host MSRs). */
+static void msr_areas(struct hv_vcpu *v, struct nested *n)
+{
+	hv_vmwrite(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, nested_get12(n, VMCS_VM_ENTRY_MSR_LOAD_ADDR));
+	hv_vmwrite(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, nested_get12(n, VMCS_VM_ENTRY_MSR_LOAD_COUNT));
+	hv_vmwrite(v, VMCS_VM_EXIT_MSR_STORE_ADDR, nested_get12(n, VMCS_VM_EXIT_MSR_STORE_ADDR));
+	hv_vmwrite(v, VMCS_VM_EXIT_MSR_STORE_COUNT, nested_get12(n, VMCS_VM_EXIT_MSR_STORE_COUNT));
+}
+
+void nested_vmcs02_entered(struct hv_vcpu *v)
+{
+	hv_vmwrite(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+}
+
 /* Controls both want (the OR), L1's guest state, L1's event injection. */
 static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry *k)
 {
@@ -148,14 +168,21 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 			hv_vmwrite(v, enc, val);
 	}
 	static const u32 ored[] = {VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_CPU_BASED_VM_EXEC_CONTROL,
-				   VMCS_SECONDARY_VM_EXEC_CONTROL, VMCS_EXCEPTION_BITMAP,
-				   VMCS_ENCLS_EXITING_BITMAP};
+				   VMCS_EXCEPTION_BITMAP};
 	for (unsigned i = 0; i < sizeof(ored) / sizeof(ored[0]); i++)
 		hv_vmwrite(v, ored[i], carried(k, ored[i]) | nested_get12(n, ored[i]));
 	merge_io_msr(v, n, k);
-	/* VMCS shadowing is L0's for L1 (shadow.c); L2's VMREAD/VMWRITE use vmcs12's own
-	 * shadowing setup if L1 has one (its addresses are host-physical, L0's EPT is 1:1). */
-	u64 p2_12 = nested_get12(n, VMCS_SECONDARY_VM_EXEC_CONTROL);
+	/* vmcs12's secondary controls count only with "activate secondary controls" (24.6.2),
+	 * its ENCLS-exiting bitmap only with "enable ENCLS exiting" (24.6.16): a field the
+	 * processor ignores for L1 must not reach vmcs02.  VMCS shadowing is L0's for L1
+	 * (shadow.c); L2's VMREAD/VMWRITE use vmcs12's own shadowing setup if L1 has one (its
+	 * addresses are host-physical, L0's EPT is 1:1). */
+	u64 p2_12 =
+	    nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL) & PROC_ACTIVATE_SECONDARY_CONTROLS
+		? nested_get12(n, VMCS_SECONDARY_VM_EXEC_CONTROL)
+		: 0;
+	u64 encls12 = p2_12 & PROC2_ENCLS_EXITING ? nested_get12(n, VMCS_ENCLS_EXITING_BITMAP) : 0;
+	hv_vmwrite(v, VMCS_ENCLS_EXITING_BITMAP, carried(k, VMCS_ENCLS_EXITING_BITMAP) | encls12);
 	hv_vmwrite(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
 		   (carried(k, VMCS_SECONDARY_VM_EXEC_CONTROL) & ~(u64)PROC2_VMCS_SHADOWING) |
 		       p2_12);
@@ -176,7 +203,7 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 	hv_vmwrite(v, VMCS_VM_ENTRY_CONTROLS, entry12 | ENTRY_LOAD_IA32_EFER);
 	entry_efer(v, n, k->efer01);
 	hv_vmwrite(v, VMCS_VMCS_LINK_POINTER, nested_get12(n, VMCS_VMCS_LINK_POINTER));
-	hv_vmwrite(v, VMCS_VM_ENTRY_MSR_LOAD_COUNT, 0);
+	msr_areas(v, n);
 	entry_event(v, n);
 }
 
@@ -237,6 +264,7 @@ static enum hv_ret build_light(struct hv_vcpu *v, struct nested *n)
 	cr_shadows(v, n);
 	entry_efer(v, n, efer01);
 	entry_event(v, n);
+	msr_areas(v, n);
 	v->launched = n->launched02;
 	return HV_RESUME;
 }

@@ -141,6 +141,10 @@ enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r)
 		hv_inject_event(v, r->vector, VMX_INTR_TYPE_HARD_EXCEPTION, r->has_error_code,
 				r->error_code, 0);
 		return HV_RESUME;
+	case VX_VMX_ABORT: /* 27.7, after a failed VM entry: L1's logical processor shuts down */
+		return hv_stop_vm(v, HV_STOP_TRIPLE_FAULT, VX_EXIT_TRIPLE_FAULT,
+				  "VMX abort after L1's failed VM entry (loading vmcs12's host "
+				  "state): L1 shuts down");
 	default:
 		return hv_stop_vm(v, HV_STOP_ERROR, 1, "nested VMX: unexpected outcome %s",
 				  vx_vmx_outcome_name(r->outcome));
