@@ -341,8 +341,6 @@ static enum vmx_launch_state launch_state_of(u32 word)
 
 /* Loads the VMCS at pa into the processor's cache (VMPTRLD of a VMCS that is not current).
  * Field data is stored as the processor holds it: truncated to the field's width. */
-_Static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096, "a VMCS region is one page");
-
 static void vmcs_load(struct vx_cpu *c, u64 pa)
 {
 	struct vmcs *v = &c->vmx.vmcs;

@@ -86,6 +86,16 @@ enum vmx_insn_id {
 #define VMX_REGION_ABORT 4
 #define VMX_REGION_LAUNCH 8
 #define VMX_REGION_FIELDS 16
+/* The layout is frozen: a nested hypervisor's vmcs12 lives in its guest's memory in this
+ * format (src/nested), so a region written by one build must read the same in the next.  New
+ * fields go at the end of vmcs_fields.def; these asserts catch a reordering. */
+_Static_assert(VMX_REGION_FIELDS + 8 * VMCS_NSLOTS <= 4096, "VMCS region: one page");
+_Static_assert(VMCS_NSLOTS == 197, "VMCS region: slot count (append new fields)");
+_Static_assert(VMCS_SLOT_ENCLS_EXITING_BITMAP == 46, "VMCS region: slot order");
+_Static_assert(VMCS_SLOT_VM_ENTRY_INTR_INFO == 105, "VMCS region: slot order");
+_Static_assert(VMCS_SLOT_EXIT_REASON == 114, "VMCS region: slot order");
+_Static_assert(VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO == 139, "VMCS region: slot order");
+_Static_assert(VMCS_SLOT_GUEST_RIP == 174, "VMCS region: slot order");
 #define VMX_REGION_LAUNCH_CLEAR 0x52414c43u    /* "CLAR" */
 #define VMX_REGION_LAUNCH_LAUNCHED 0x48434e4cu /* "LNCH" */
 
