@@ -123,22 +123,6 @@ static bool l1_wants(struct hv_vcpu *v, struct nested *n)
 	}
 }
 
-static const u32 exit_info_fields[] = {
-    VMCS_EXIT_QUALIFICATION,
-    VMCS_GUEST_LINEAR_ADDRESS,
-    VMCS_GUEST_PHYSICAL_ADDRESS,
-    VMCS_VM_EXIT_INTR_INFO,
-    VMCS_VM_EXIT_INTR_ERROR_CODE,
-    VMCS_IDT_VECTORING_INFO,
-    VMCS_IDT_VECTORING_ERROR_CODE,
-    VMCS_VM_EXIT_INSTRUCTION_LEN,
-    VMCS_VMX_INSTRUCTION_INFO,
-    VMCS_IO_RCX,
-    VMCS_IO_RSI,
-    VMCS_IO_RDI,
-    VMCS_IO_RIP,
-};
-
 /* Guest-state fields a VM exit saves only when vmcs12's exit controls say so (27.3.1 "Saving
  * Control Registers, Debug Registers, and MSRs"): DR7 and IA32_DEBUGCTL with "save debug
  * controls", IA32_PAT and IA32_EFER with their "save" controls. */
@@ -190,10 +174,13 @@ static void write_vmcs12(struct hv_vcpu *v, struct nested *n)
 		vx_vmcs_put(n->l1, VMCS_EXIT_QUALIFICATION, v->exit.qual);
 		return;
 	}
-	for (unsigned i = 0; i < sizeof(exit_info_fields) / sizeof(exit_info_fields[0]); i++) {
+	const u32 *info;
+	unsigned ninfo = nested_exit_info_fields(&info);
+	for (unsigned i = 0; i < ninfo; i++) {
 		u64 val;
-		if (vx_vmread(v->cpu, exit_info_fields[i], &val).outcome == VX_VMSUCCEED)
-			vx_vmcs_put(n->l1, exit_info_fields[i], val);
+		if (info[i] != VMCS_EXIT_REASON &&
+		    vx_vmread(v->cpu, info[i], &val).outcome == VX_VMSUCCEED)
+			vx_vmcs_put(n->l1, info[i], val);
 	}
 	write_guest_state(v, n);
 }

@@ -45,22 +45,7 @@ static const u32 rw_fields[] = {
     VMCS_HOST_RIP,
 };
 
-/* Read-only in the shadow: the VM-exit information fields (24.9). */
-static const u32 ro_fields[] = {
-    VMCS_EXIT_REASON,
-    VMCS_EXIT_QUALIFICATION,
-    VMCS_GUEST_LINEAR_ADDRESS,
-    VMCS_GUEST_PHYSICAL_ADDRESS,
-    VMCS_VM_EXIT_INTR_INFO,
-    VMCS_VM_EXIT_INTR_ERROR_CODE,
-    VMCS_IDT_VECTORING_INFO,
-    VMCS_IDT_VECTORING_ERROR_CODE,
-    VMCS_VM_EXIT_INSTRUCTION_LEN,
-    VMCS_VMX_INSTRUCTION_INFO,
-};
-
 #define N_RW (sizeof(rw_fields) / sizeof(rw_fields[0]))
-#define N_RO (sizeof(ro_fields) / sizeof(ro_fields[0]))
 
 unsigned nested_light_count(void)
 {
@@ -80,9 +65,18 @@ bool nested_field_light(u32 enc)
 	return false;
 }
 
+/* Read-only in the shadow: the VM-exit information fields (24.9). */
+static unsigned n_ro(void)
+{
+	const u32 *ro;
+	return nested_exit_info_fields(&ro);
+}
+
 static u32 field_at(unsigned i)
 {
-	return i < N_RW ? rw_fields[i] : ro_fields[i - N_RW];
+	const u32 *ro;
+	nested_exit_info_fields(&ro);
+	return i < N_RW ? rw_fields[i] : ro[i - N_RW];
 }
 
 static bool offered(const struct hv_vcpu *v)
@@ -99,7 +93,7 @@ static void prepare(struct hv_vcpu *v)
 			ones[i] = 0xff;
 	vx_phys_copy_in(v->phys, v->lay.vmread_bitmap, ones, sizeof(ones));
 	vx_phys_copy_in(v->phys, v->lay.vmwrite_bitmap, ones, sizeof(ones));
-	for (unsigned i = 0; i < N_RW + N_RO; i++) {
+	for (unsigned i = 0; i < N_RW + n_ro(); i++) {
 		u32 enc = field_at(i) & 0x7fff;
 		u64 bit = 1ull << (enc & 7);
 		u64 rd = v->lay.vmread_bitmap + enc / 8, wr = v->lay.vmwrite_bitmap + enc / 8;
@@ -137,13 +131,14 @@ void nested_shadow_to_vmcs12(struct hv_vcpu *v, struct nested *n)
 
 static void vmcs12_to_shadow(struct hv_vcpu *v, struct nested *n)
 {
-	u64 val[N_RW + N_RO];
-	bool ok[N_RW + N_RO];
-	for (unsigned i = 0; i < N_RW + N_RO; i++)
+	u64 val[N_RW + NESTED_NFIELDS];
+	bool ok[N_RW + NESTED_NFIELDS];
+	unsigned nf = N_RW + n_ro();
+	for (unsigned i = 0; i < nf; i++)
 		ok[i] = vx_vmread(n->l1, field_at(i), &val[i]).outcome == VX_VMSUCCEED;
 	if (!load_shadow(v))
 		return;
-	for (unsigned i = 0; i < N_RW + N_RO; i++)
+	for (unsigned i = 0; i < nf; i++)
 		if (ok[i])
 			vx_vmcs_put(v->cpu, field_at(i), val[i]);
 	load_vmcs01(v);

@@ -29,6 +29,19 @@ unsigned nested_field_type(u32 enc)
 	return (enc >> 10) & 3; /* 0 control, 1 exit information, 2 guest state, 3 host state */
 }
 
+unsigned nested_exit_info_fields(const u32 **list)
+{
+	static u32 f[NESTED_NFIELDS];
+	static unsigned nf;
+	if (!nf)
+		for (unsigned i = 0; i < NESTED_NFIELDS; i++)
+			if (!(nested_all_fields[i] & 1) &&
+			    nested_field_type(nested_all_fields[i]) == 1)
+				f[nf++] = nested_all_fields[i];
+	*list = f;
+	return nf;
+}
+
 u64 nested_get12(struct nested *n, u32 enc)
 {
 	u64 v = 0;
