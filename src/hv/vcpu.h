@@ -112,7 +112,7 @@ struct hv_layout {
 };
 
 /* Pages of shadow EPT tables L0 keeps for an L1 hypervisor's EPT (src/nested/sept.c). */
-#define HV_SEPT_PAGES 64u
+#define HV_SEPT_PAGES 1024u
 
 /* Host-physical base of the host EPC section backing the guest's: in the hole above host RAM
  * (at most 3 GiB + L0's area) and below 4 GiB, inside L0's identity map (HV_HOST_PDS). */
