@@ -317,7 +317,10 @@ bool hv_prepare_entry(struct hv_vcpu *v)
 	    v->cfg.nested->l2_interrupt(v, v->nested, &hold) != HV_RESUME)
 		return false; /* src/nested could not take L2 back to L1 */
 	u32 proc = (v->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG)) | v->proc_keep;
-	proc = hold ? proc | PROC_MONITOR_TRAP_FLAG : inject_pending(v, proc);
+	if (hold && ((v->caps.proc >> 32) & PROC_MONITOR_TRAP_FLAG))
+		proc |= PROC_MONITOR_TRAP_FLAG; /* without MTF the next exit of L2 will do */
+	else if (!hold)
+		proc = inject_pending(v, proc);
 	proc = arm_budget(v, proc);
 	if (proc != v->proc) {
 		hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);

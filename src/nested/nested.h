@@ -47,6 +47,7 @@ struct nested {
 	bool run_pending;      /* nested entry not completed yet (no exit of L2 since) */
 	bool vmcs02_ok;        /* vmcs02 matches vmcs12 but for the light set (vmcs02.c) */
 	bool launched02;       /* vmcs02 was launched (an exit of L2 came from it) */
+	u64 p12_built;         /* vmcs12's primary controls at the last nested entry */
 	bool sept_stale;       /* the shadow EPT must be rebuilt before L2 runs */
 	u64 sept_retry;        /* L2 page whose EPT violation last rebuilt the shadow, ~0 none */
 	struct nested_carry k; /* vmcs01's values at the last whole build */

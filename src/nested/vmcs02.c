@@ -14,6 +14,8 @@
  * is brought in from vmcs12.  The shadow EPT is rebuilt on the whole build, after L1's
  * INVEPT, and when an EPT violation shows it stale (sept.c, l2.c).
  */
+#include <string.h>
+
 #include "arch/vmcs.h"
 #include "arch/vmx.h"
 #include "lib/trace.h"
@@ -88,6 +90,26 @@ static u64 proc02(u64 p01, u64 p12)
 	return p02;
 }
 
+/* vmcs02's MSR bitmap, L0's ORed with vmcs12's, redone at every nested entry: L1 may edit its
+ * bitmap in memory at any time, and the processor reads it at each access (24.6.9).  Guest
+ * RAM holds both (bulk copies; a bitmap outside RAM reads as all ones: every access exits). */
+static void merge_msr_bitmap(struct hv_vcpu *v, struct nested *n, const struct nested_carry *k)
+{
+	u64 p01 = carried(k, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+	u64 p12 = nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+	if (!(p12 & PROC_USE_MSR_BITMAPS) || !(p01 & PROC_USE_MSR_BITMAPS))
+		return;
+	static u64 a[512], b[512];
+	if (!vx_phys_copy_out(v->phys, carried(k, VMCS_MSR_BITMAP), a, sizeof(a)))
+		memset(a, 0xff, sizeof(a));
+	if (!vx_phys_copy_out(v->phys, nested_get12(n, VMCS_MSR_BITMAP), b, sizeof(b)))
+		memset(b, 0xff, sizeof(b));
+	for (unsigned i = 0; i < 512; i++)
+		a[i] |= b[i];
+	vx_phys_copy_in(v->phys, v->lay.msr_bitmap02, a, sizeof(a));
+	hv_vmwrite(v, VMCS_MSR_BITMAP, v->lay.msr_bitmap02);
+}
+
 static void merge_io_msr(struct hv_vcpu *v, struct nested *n, const struct nested_carry *k)
 {
 	u64 p01 = carried(k, VMCS_CPU_BASED_VM_EXEC_CONTROL);
@@ -99,14 +121,7 @@ static void merge_io_msr(struct hv_vcpu *v, struct nested *n, const struct neste
 		hv_vmwrite(v, VMCS_IO_BITMAP_A, nested_get12(n, VMCS_IO_BITMAP_A));
 		hv_vmwrite(v, VMCS_IO_BITMAP_B, nested_get12(n, VMCS_IO_BITMAP_B));
 	}
-	if ((p12 & PROC_USE_MSR_BITMAPS) && (p01 & PROC_USE_MSR_BITMAPS)) {
-		u64 a = carried(k, VMCS_MSR_BITMAP), b = nested_get12(n, VMCS_MSR_BITMAP);
-		for (u64 off = 0; off < 4096; off += 8)
-			vx_phys_write(v->phys, v->lay.msr_bitmap02 + off, 8,
-				      vx_phys_read(v->phys, a + off, 8) |
-					  vx_phys_read(v->phys, b + off, 8));
-		hv_vmwrite(v, VMCS_MSR_BITMAP, v->lay.msr_bitmap02);
-	}
+	merge_msr_bitmap(v, n, k);
 	hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, p02);
 }
 
@@ -272,6 +287,7 @@ static enum hv_ret build_light(struct hv_vcpu *v, struct nested *n)
 	u64 p01 = carried(&n->k, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL,
 		   proc02(p01, nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL)));
+	merge_msr_bitmap(v, n, &n->k);
 	hv_vmwrite(v, VMCS_EXCEPTION_BITMAP,
 		   carried(&n->k, VMCS_EXCEPTION_BITMAP) | nested_get12(n, VMCS_EXCEPTION_BITMAP));
 	cr_shadows(v, n);
@@ -282,8 +298,18 @@ static enum hv_ret build_light(struct hv_vcpu *v, struct nested *n)
 	return HV_RESUME;
 }
 
+/* Primary controls that select which other fields count (secondary controls, bitmaps): a
+ * change through VMCS shadowing (no exit) needs the whole build. */
+#define PROC_SELECTORS                                                                   \
+	(PROC_ACTIVATE_SECONDARY_CONTROLS | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | \
+	 PROC_UNCOND_IO_EXITING)
+
 enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n)
 {
+	u64 p12 = nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL);
+	if ((p12 ^ n->p12_built) & PROC_SELECTORS)
+		n->vmcs02_ok = false;
+	n->p12_built = p12;
 	enum hv_ret r = n->vmcs02_ok ? build_light(v, n) : build_full(v, n);
 	if (r != HV_RESUME)
 		return r;
