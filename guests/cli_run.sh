@@ -38,6 +38,8 @@ expect 0 "" -- --bare --l1 builtin --l1-args quiet "$hello"
 grep -q "^SUMMARY: 2 tests, 0 unexpected" "$tmp/out" || { echo "FAIL: --bare --l1: no L2 output"; fail=1; }
 expect 0 "" -- --l1 builtin --vmcs-shadowing off "$hello"
 expect 1 "No such file" -- --l1 "$tmp/missing-l1.elf" "$hello"
+expect 0 "" -- --l1 "$(dirname "$hello")/../l1.elf" --l1-args quiet --guest-args x "$hello"
+grep -q "^SUMMARY: 2 tests, 0 unexpected" "$tmp/out" || { echo "FAIL: --l1 FILE: no L2 output"; fail=1; }
 expect 2 "takes on|off" -- --vmcs-shadowing maybe "$hello"
 expect 2 "--l1 needs a value" -- "$hello" --l1
 expect 0 "" -- --bare --sgx sgx1 "$hello"
