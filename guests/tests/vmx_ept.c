@@ -12,6 +12,8 @@
  *   4. L1 maps W to page B read/write and runs INVEPT (single-context): L2's write lands in B,
  *      and L2 reads it back from B.
  *   5. L2 fetches from W (execute not allowed in step 4): EPT violation, fetch, bits 5:3 = RW.
+ *   6. L1 makes W's entry write-only (bits 2:0 = 010b, 28.2.3.1) with INVEPT: L2's read is an
+ *      EPT misconfiguration (reason 49) with guest-physical address W.
  * L2 ends with VMCALL.
  */
 #include "guest.h"
@@ -39,6 +41,12 @@ static void l2_main(void)
 	*w = 0x2222;   /* steps 3-4 */
 	l2_read2 = *w;
 	((void (*)(void))W)(); /* step 5: L1 skips the fetch by sending L2 to l2_end */
+}
+
+static void l2_read_again(void)
+{
+	l2_read1 = *(volatile u64 *)W; /* step 6 */
+	__asm__ volatile("vmcall");
 }
 
 static void l2_end(void)
@@ -120,6 +128,14 @@ int main(struct vx_boot_info *bi)
 	       "fetch from a read/write page: violation, read and write allowed (0x%lx)", e.qual);
 	report(page_b[0] == 0x2222 && l2_read2 == 0x2222 && page_a[0] == 0xaaaa,
 	       "the write went to page B after INVEPT, and L2 read it back");
+	map_w(page_b, EPT_W);
+	invept_single(eptp);
+	vmwrite(0x681e, (u64)l2_read_again);
+	ok = vmx_run(&regs, false) == 0;
+	u32 reason = ok ? (u32)vmread(0x4402) : 0;
+	report(ok && reason == 49 && vmread(0x2400) == W,
+	       "a write-only entry: EPT misconfiguration (reason %u) at 0x%lx", reason,
+	       vmread(0x2400));
 	vmwrite(0x681e, (u64)l2_end);
 	report(vmx_run(&regs, false) == 0 && vmread(0x4402) == EXIT_VMCALL, "L2 ended (VMCALL)");
 	return report_summary();

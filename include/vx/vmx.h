@@ -117,6 +117,12 @@ struct vx_vmx_result vx_invvpid(struct vx_cpu *c, u64 type, const struct vx_invv
  * is not a VMX capability MSR or RDMSR would raise #GP (the MSR does not exist for the
  * processor's profile, e.g. IA32_VMX_VMFUNC without "enable VM functions"). */
 bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val);
+
+/* Whether an EPT paging-structure entry at `level` (4 = PML4E .. 1 = PTE) is present and
+ * misconfigured for this processor (28.2.3.1 "EPT Misconfigurations": bits 2:0, reserved bits
+ * by level and capability, a leaf's memory type): what a hypervisor shadowing another's EPT
+ * must detect. */
+bool vx_ept_misconfigured(const struct vx_cpu *c, u64 entry, int level);
 /* The VMCS revision identifier, IA32_VMX_BASIC[30:0]; 0 when the processor has no VMX. */
 u32 vx_vmx_revision_id(const struct vx_cpu *c);
 

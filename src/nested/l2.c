@@ -119,6 +119,7 @@ static bool l1_wants(struct hv_vcpu *v, struct nested *n)
 	case VMX_EXIT_INTERRUPT_WINDOW: return proc & PROC_INTR_WINDOW_EXITING;
 	case VMX_EXIT_MONITOR_TRAP_FLAG: return proc & PROC_MONITOR_TRAP_FLAG;
 	case VMX_EXIT_EPT_VIOLATION: return n->ept12 && ept_violation_owner(v, n) == EPT_L1;
+	case VMX_EXIT_EPT_MISCONFIG: return n->ept12 && nested_l1_ept_misconfig(v, n, v->exit.gpa);
 	default: return false; /* L0's: its EPT, timer, MTF, its windows */
 	}
 }

@@ -83,6 +83,8 @@ bool nested_load_sept(struct hv_vcpu *v, struct nested *n);
 /* L1's EPT walked for L2's gpa: L1's guest-physical address and the AND of the rights (bits
  * 2:0) on the path; false when not mapped (sept.c). */
 bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights);
+/* Whether L1's EPT walk for L2's gpa meets a misconfigured entry (28.2.3.1; sept.c). */
+bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa);
 /* hv_nested_ops.l2_gpa (sept.c). */
 bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
 /* hv_nested_ops.l2_interrupt (l2.c). */

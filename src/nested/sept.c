@@ -6,13 +6,15 @@
  * shadow tables in its own memory (SDM Vol. 3C 28.2.2 "EPT Translation Mechanism", Tables
  * 28-1..28-6 for the entry formats L1's tables use).
  *
- * The shadow is built whole at each nested VM entry from L1's current tables (so it is always
- * coherent with INVEPT and with L1's edits between entries): each leaf of L1's EPT (1-GByte,
- * 2-MByte or 4-KByte page) becomes 4-KByte shadow leaves whose host page is L0's translation
- * of the L1 page (guest RAM: the same address; the guest's EPC: the host EPC; the MMIO test
- * device: the misconfigured entry L0 uses for it, so L0 emulates the access; anything else:
- * not present), with L1's read/write/execute rights and memory type.  Ranges L1 does not map
- * are not present in the shadow: an access there is an EPT violation that L0 reflects to L1.
+ * The shadow is built from L1's current tables (vmcs02.c decides when: a whole build, INVEPT,
+ * a stale violation, D67).  Each leaf of L1's EPT (1-GByte, 2-MByte or 4-KByte page) becomes
+ * 2-MByte shadow leaves where L0 backs the whole 2-MByte range the same way, 4-KByte ones
+ * otherwise, whose host page is L0's translation of the L1 page (guest RAM: the same address;
+ * the guest's EPC: the host EPC; the MMIO test device: the misconfigured entry L0 uses for it,
+ * so L0 emulates the access; anything else: not present), with the AND of L1's rights on the
+ * path and L1's memory type.  Ranges L1 does not map are not present in the shadow: an access
+ * there is an EPT violation that L0 reflects to L1.  A misconfigured entry of L1's is a
+ * misconfigured shadow entry: an EPT misconfiguration that L0 reflects to L1.
  */
 #include "arch/vmx.h"
 #include "nested/nested.h"
@@ -142,6 +144,18 @@ static void map_leaf(struct sept *s, u64 gpa2, u64 gpa1, u64 size, u64 e)
 	}
 }
 
+/* A misconfigured entry of L1's (28.2.3.1) becomes a misconfigured shadow entry at the same
+ * level (bits 2:0 = 010b, write-only), so an access through it is an EPT misconfiguration that
+ * L0 passes to L1 (l2.c). */
+static void map_misconfig(struct sept *s, u64 gpa2, int level)
+{
+	u64 t = s->root;
+	for (int l = 4; l > level && t; l--)
+		t = next_table(s, t, (unsigned)((gpa2 >> (12 + 9 * (l - 1))) & 511));
+	if (t)
+		vx_phys_write(s->v->phys, t + 8 * ((gpa2 >> (12 + 9 * (level - 1))) & 511), 8, 2);
+}
+
 /* L1's table at L1 guest-physical `table`, level 4 (PML4) .. 1 (PT), covering L2 GPA base;
  * `rights` are bits 2:0 of the entries above (an access needs them at every level, 28.2.3.2),
  * so a shadow leaf carries the AND of L1's path. */
@@ -154,6 +168,10 @@ static void walk(struct sept *s, u64 table, int level, u64 base, u64 rights)
 		if (!(e & EPT_RWX))
 			continue;
 		u64 gpa2 = base + ((u64)i << (12 + 9 * (level - 1)));
+		if (vx_ept_misconfigured(s->v->cpu, e, level)) {
+			map_misconfig(s, gpa2, level);
+			continue;
+		}
 		bool leaf = level == 1 || ((level == 2 || level == 3) && (e & EPT_PS));
 		if (!leaf) {
 			walk(s, e & ADDR_MASK, level - 1, gpa2, rights & e);
@@ -191,7 +209,7 @@ bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u
 		if (!hv_gpa_is_ram(v, pa, 8))
 			return false;
 		u64 e = vx_phys_read(v->phys, pa, 8);
-		if (!(e & EPT_RWX))
+		if (!(e & EPT_RWX) || vx_ept_misconfigured(v->cpu, e, level))
 			return false;
 		*rights &= e;
 		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS))) {
@@ -212,4 +230,24 @@ bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
 	u64 rights;
 	*l1 = gpa;
 	return !n->guest_mode || !n->ept12 || nested_l1_ept_walk(v, n, gpa, l1, &rights);
+}
+
+bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa)
+{
+	u64 table = n->eptp12 & ADDR_MASK;
+	for (int level = 4; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (unsigned)(level - 1);
+		u64 pa = table + 8 * ((gpa >> shift) & 511);
+		if (!hv_gpa_is_ram(v, pa, 8))
+			return false;
+		u64 e = vx_phys_read(v->phys, pa, 8);
+		if (!(e & EPT_RWX))
+			return false;
+		if (vx_ept_misconfigured(v->cpu, e, level))
+			return true;
+		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS)))
+			return false;
+		table = e & ADDR_MASK;
+	}
+	return false;
 }

@@ -78,7 +78,7 @@ static bool ept_reserved(const struct ept_caps *k, u64 e, int level, bool *leaf)
  * (IA32_VMX_EPT_VPID_CAP[0]); a reserved bit is set; or the entry maps a page ("the last one
  * used to translate a guest-physical address") and its memory type (bits 5:3) is 2, 3 or 7.
  */
-static bool ept_misconfigured(const struct ept_caps *k, u64 e, int level, bool *leaf)
+bool ept_misconfigured(const struct ept_caps *k, u64 e, int level, bool *leaf)
 {
 	u64 rwx = e & EPT_RWX;
 	if ((rwx & (EPT_R | EPT_W)) == EPT_W)

@@ -131,4 +131,8 @@ static inline const struct ept_ctx *ept_ctx_get(const struct vx_cpu *c, struct e
 enum cpu_step ept_access(struct vx_cpu *c, const struct ept_ctx *x, u64 gla, u64 gpa,
 			 unsigned access, bool at_insn, u64 *hpa, struct ept_result *res);
 
+/* 28.2.3.1: a present entry at `level` (4 PML4E .. 1 PTE) is misconfigured; *leaf: it maps a
+ * page. */
+bool ept_misconfigured(const struct ept_caps *k, u64 e, int level, bool *leaf);
+
 #endif

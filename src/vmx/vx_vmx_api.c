@@ -12,6 +12,7 @@
 #include "cpu/msr.h"
 #include "cpu/profile.h"
 #include "cpu/step.h"
+#include "vmx/ept.h"
 #include "vmx/vmexit.h"
 #include "vmx/vmx_insn.h"
 
@@ -248,6 +249,15 @@ bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val)
 	/* RDMSR semantics (msr.c): the MSR exists only as Appendix A says for the profile.
 	 * msr_read does not modify the processor for these indices. */
 	return msr_read((struct vx_cpu *)c, index, val);
+}
+
+bool vx_ept_misconfigured(const struct vx_cpu *c, u64 entry, int level)
+{
+	const struct cpu_profile *p = cpu_profile_of(c);
+	struct ept_caps k;
+	bool leaf;
+	ept_caps_from_msr(&k, p->vmx.ept_vpid_cap, p->maxphyaddr);
+	return (entry & 7) && ept_misconfigured(&k, entry, level, &leaf);
 }
 
 u32 vx_vmx_revision_id(const struct vx_cpu *c)
