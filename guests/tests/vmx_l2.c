@@ -30,6 +30,16 @@ static void l2_main(void)
 		;
 }
 
+static volatile u64 l2_seen_lstar;
+
+static void l2_lstar(void)
+{
+	l2_seen_lstar = rdmsr(0xc0000082);
+	__asm__ volatile("hlt");
+	for (;;)
+		;
+}
+
 int main(struct vx_boot_info *bi)
 {
 	(void)bi;
@@ -76,5 +86,35 @@ int main(struct vx_boot_info *bi)
 	u64 f = vmx_run(&regs, 1);
 	report(f == 0 && vmread(0x4402) == 0x80000021 && vmread(0x6400) == 0,
 	       "invalid guest RFLAGS: VM-entry failure 0x%lx", vmread(0x4402));
+
+	/* The VM-exit MSR-load list (24.7.2, 27.6): at L2's exit the processor loads
+	 * IA32_KERNEL_GS_BASE (C0000102H) for L1 from the list; the VM-entry MSR-load list loads
+	 * IA32_LSTAR for L2, which L2 reads back. */
+	static struct {
+		u32 index, reserved;
+		u64 value;
+	} exit_list[1] __attribute__((aligned(16))), entry_list[1] __attribute__((aligned(16)));
+	exit_list[0].index = 0xc0000102;
+	exit_list[0].value = 0x123456789000ull;
+	entry_list[0].index = 0xc0000082;
+	entry_list[0].value = 0xffff800000abc000ull;
+	wrmsr(0xc0000102, 0);
+	u64 lstar = rdmsr(0xc0000082);
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD for the MSR lists");
+	static u8 msr_bitmap[4096] __attribute__((aligned(4096))); /* zeros: RDMSR native */
+	vmx_setup_guest((u64)l2_lstar, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT | BIT(28));
+	vmwrite(0x2004, (u64)msr_bitmap);
+	vmwrite(0x2008, (u64)exit_list); /* VM-exit MSR-load address */
+	vmwrite(0x4010, 1);
+	vmwrite(0x200a, (u64)entry_list); /* VM-entry MSR-load address */
+	vmwrite(0x4014, 1);
+	f = vmx_run(&regs, 1);
+	report(f == 0 && vmread(0x4402) == EXIT_HLT, "L2 ran with the lists (exit 0x%lx)",
+	       vmread(0x4402));
+	report(l2_seen_lstar == 0xffff800000abc000ull, "VM-entry list: L2 saw IA32_LSTAR 0x%lx",
+	       l2_seen_lstar);
+	report(rdmsr(0xc0000102) == 0x123456789000ull,
+	       "VM-exit list: L1 has IA32_KERNEL_GS_BASE 0x%lx", rdmsr(0xc0000102));
+	wrmsr(0xc0000082, lstar);
 	return report_summary();
 }

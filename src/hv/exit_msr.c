@@ -60,6 +60,15 @@ static bool bitmap_pos(u32 msr, u32 *byte, u8 *bit)
 	return true;
 }
 
+bool hv_msr_native_write(const struct hv_vcpu *v, u32 msr)
+{
+	u32 byte;
+	u8 bit;
+	if (!bitmap_pos(msr, &byte, &bit))
+		return false;
+	return !((vx_phys_read(v->phys, v->lay.msr_bitmap + 2048 + byte, 1) >> bit) & 1);
+}
+
 static void pass(struct hv_vcpu *v, u32 msr)
 {
 	u32 byte;

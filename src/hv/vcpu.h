@@ -229,6 +229,8 @@ enum hv_ret hv_stop_vm(struct hv_vcpu *v, enum hv_stop why, int status, const ch
 enum hv_ret hv_fatal(struct hv_vcpu *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A one-line warning on cfg.diag, once per bit. */
 void hv_warn_once(struct hv_vcpu *v, unsigned bit, const char *msg);
+/* A WRMSR of msr by the guest runs natively (L0's MSR bitmap lets it through, exit_msr.c). */
+bool hv_msr_native_write(const struct hv_vcpu *v, u32 msr);
 
 /* VMCS access on the current VMCS; a failure is a bug and is remembered in vmcs_err_field. */
 u64 hv_vmread(struct hv_vcpu *v, u32 enc);

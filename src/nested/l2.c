@@ -186,6 +186,33 @@ static void write_vmcs12(struct hv_vcpu *v, struct nested *n)
 	write_guest_state(v, n);
 }
 
+/*
+ * 27.6 "Loading MSRs" at an exit to L1: the L1 processor loaded vmcs12's VM-exit MSR-load list
+ * into its own MSRs (and checked it: a bad entry is its VMX abort).  L1's MSRs are the
+ * processor's while L1 runs, so each listed MSR L1 writes natively goes to the processor;
+ * EFER, SYSENTER and the FS/GS bases come with L1's state (nested_l1_state_from).  One L0
+ * emulates is not written (a warning).
+ */
+static void exit_msr_list(struct hv_vcpu *v, struct nested *n)
+{
+	u64 cnt = nested_get12(n, VMCS_VM_EXIT_MSR_LOAD_COUNT);
+	u64 addr = nested_get12(n, VMCS_VM_EXIT_MSR_LOAD_ADDR);
+	for (u64 k = 0; k < cnt && k < 512; k++) {
+		u32 idx = (u32)vx_phys_read(v->phys, addr + 16 * k, 4);
+		u64 val;
+		if (idx == MSR_IA32_EFER || idx == MSR_IA32_FS_BASE || idx == MSR_IA32_GS_BASE ||
+		    (idx >= MSR_IA32_SYSENTER_CS && idx <= MSR_IA32_SYSENTER_EIP) ||
+		    !vx_cpu_get_msr(n->l1, idx, &val))
+			continue;
+		if (hv_msr_native_write(v, idx))
+			vx_cpu_set_msr(v->cpu, idx, val);
+		else
+			hv_warn_once(v, 1u << 12,
+				     "nested VMX: vmcs12's VM-exit MSR-load list names an MSR L0 "
+				     "emulates; it is not loaded");
+	}
+}
+
 /* 27.5: the L1 processor loads vmcs12's host state; L1 runs again with vmcs01. */
 static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 {
@@ -208,6 +235,7 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 	v->launched = true;
 	v->proc = n->proc01;
 	nested_l1_state_from(v, n->l1);
+	exit_msr_list(v, n);
 	nested_shadow_sync(v, n);
 	return HV_RESUME;
 }

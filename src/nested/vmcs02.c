@@ -168,8 +168,8 @@ static void entry_event(struct hv_vcpu *v, struct nested *n)
  * checks the entry list as it enters vmcs02 (a bad entry is exit reason 34 with the entry's
  * number, reflected) and stores the exit list at L2's exits (those L0 keeps too, which L1
  * cannot tell apart).  The entry list is L1's VM entry's only: after L2's first exit L0's
- * re-entries load nothing (nested_vmcs02_entered).  Not modelled: vmcs12's VM-exit MSR-load
- * list (L1's host MSRs). */
+ * re-entries load nothing (nested_vmcs02_entered).  vmcs12's VM-exit MSR-load list is L1's
+ * (l2.c, exit_msr_list). */
 static void msr_areas(struct hv_vcpu *v, struct nested *n)
 {
 	hv_vmwrite(v, VMCS_VM_ENTRY_MSR_LOAD_ADDR, nested_get12(n, VMCS_VM_ENTRY_MSR_LOAD_ADDR));
