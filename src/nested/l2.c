@@ -6,9 +6,9 @@
  * vmcs12's exit-information fields and guest state written as the processor writes them
  * (27.2, 27.3; the exit reason with bit 27 and the interruptibility with bit 4 as they were,
  * only reason and qualification for a failed entry), then the L1 processor loads vmcs12's host
- * state (27.5), which becomes L1's state in vmcs01.
- * External interrupts for L1 while L2 runs become exits L0 makes (nested_l2_interrupt).
- * Not modelled: VM-entry/exit MSR-load/store areas of vmcs12.
+ * state (27.5) and its VM-exit MSR-load list (27.6), which become L1's state in vmcs01 and
+ * the processor's MSRs.  External interrupts for L1 while L2 runs become exits L0 makes
+ * (nested_l2_interrupt).
  */
 #include <string.h>
 
