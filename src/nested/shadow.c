@@ -15,6 +15,8 @@
  * changed vmcs12 or made another VMCS current (after those exits and after each nested VM
  * exit).  L0 reads and writes the shadow with VMPTRLD/VMREAD/VMWRITE, as KVM does on hardware.
  */
+#include <string.h>
+
 #include "arch/vmcs.h"
 #include "arch/vmx.h"
 #include "nested/nested.h"
@@ -87,10 +89,8 @@ static bool offered(const struct hv_vcpu *v)
 /* The bitmaps (bit n for encodings with bits 14:0 = n; 1 = VM exit) and the shadow VMCS. */
 static void prepare(struct hv_vcpu *v)
 {
-	static u8 ones[4096];
-	if (!ones[0])
-		for (unsigned i = 0; i < sizeof(ones); i++)
-			ones[i] = 0xff;
+	u8 ones[4096];
+	memset(ones, 0xff, sizeof(ones));
 	vx_phys_copy_in(v->phys, v->lay.vmread_bitmap, ones, sizeof(ones));
 	vx_phys_copy_in(v->phys, v->lay.vmwrite_bitmap, ones, sizeof(ones));
 	for (unsigned i = 0; i < N_RW + n_ro(); i++) {

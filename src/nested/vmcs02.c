@@ -99,7 +99,7 @@ static void merge_msr_bitmap(struct hv_vcpu *v, struct nested *n, const struct n
 	u64 p12 = nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL);
 	if (!(p12 & PROC_USE_MSR_BITMAPS) || !(p01 & PROC_USE_MSR_BITMAPS))
 		return;
-	static u64 a[512], b[512];
+	u64 a[512], b[512];
 	if (!vx_phys_copy_out(v->phys, carried(k, VMCS_MSR_BITMAP), a, sizeof(a)))
 		memset(a, 0xff, sizeof(a));
 	if (!vx_phys_copy_out(v->phys, nested_get12(n, VMCS_MSR_BITMAP), b, sizeof(b)))
