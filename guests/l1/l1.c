@@ -147,9 +147,15 @@ static u64 ept[8][512] __attribute__((aligned(4096)));
 static u64 l2_base, l2_ram; /* L2's RAM is L1's [l2_base, l2_base + l2_ram) */
 static struct opts opt;
 
-__attribute__((noreturn)) static void die(int status, const char *what, u64 a, u64 b)
+/* One line on the console, then the end of the run with `status` (the exit device). */
+__attribute__((noreturn, format(printf, 2, 3))) static void die(int status, const char *fmt, ...)
 {
-	printf("L1: %s (0x%lx, 0x%lx)\n", what, a, b);
+	va_list ap;
+	va_start(ap, fmt);
+	printf("L1: ");
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
 	exit(status);
 }
 
@@ -171,7 +177,7 @@ static u64 parse_hex(const char *s)
 			     : *s >= 'A' && *s <= 'F' ? (unsigned)(*s - 'A' + 10)
 						      : 16u;
 		if (d > 15)
-			die(2, "bad number in the arguments", 0, 0);
+			die(2, "bad number in the arguments");
 		v = v << 4 | d;
 	}
 	return v;
@@ -181,6 +187,16 @@ static bool word_is(const char *w, const char *name)
 {
 	size_t n = strlen(name);
 	return !memcmp(w, name, n) && (w[n] == 0 || is_sep(w[n]) || w[n] == '=');
+}
+
+__attribute__((noreturn)) static void bad_arg(const char *s)
+{
+	char w[32];
+	size_t k = 0;
+	for (; s[k] && !is_sep(s[k]) && k < sizeof(w) - 1; k++)
+		w[k] = s[k];
+	w[k] = 0;
+	die(2, "unknown argument '%s' (pause rdrand extint quiet encls=MASK exc=MASK)", w);
 }
 
 static void parse_args(const char *s)
@@ -205,8 +221,7 @@ static void parse_args(const char *s)
 		else if (word_is(s, "exc"))
 			opt.exc = parse_hex(s + 4);
 		else if (*s)
-			die(2, "unknown argument (pause rdrand extint quiet encls=MASK exc=MASK)",
-			    0, 0);
+			bad_arg(s);
 		while (*s && !is_sep(*s))
 			s++;
 	}
@@ -240,7 +255,7 @@ static u64 load_l2(const u8 *img, u64 size, u64 *end)
 	if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF\2\1", 6) || eh->machine != 62 ||
 	    eh->phentsize != sizeof(struct elf64_phdr) ||
 	    eh->phoff + (u64)eh->phnum * sizeof(struct elf64_phdr) > size)
-		die(1, "the L2 image is not an x86-64 ELF file", size, 0);
+		die(1, "the L2 image is not an x86-64 ELF file (%lu bytes)", size);
 	*end = VX_BOOT_IMAGE_MIN;
 	for (unsigned i = 0; i < eh->phnum; i++) {
 		const struct elf64_phdr *ph = (const struct elf64_phdr *)(img + eh->phoff) + i;
@@ -248,7 +263,8 @@ static u64 load_l2(const u8 *img, u64 size, u64 *end)
 			continue;
 		if (ph->filesz > ph->memsz || ph->offset + ph->filesz > size ||
 		    ph->paddr < VX_BOOT_IMAGE_MIN || ph->paddr + ph->memsz > l2_ram)
-			die(1, "an L2 segment is outside L2's RAM", ph->paddr, ph->memsz);
+			die(1, "an L2 segment is outside L2's RAM (0x%lx, 0x%lx bytes)", ph->paddr,
+			    ph->memsz);
 		memcpy(l2_ptr(ph->paddr), img + ph->offset, ph->filesz);
 		memset(l2_ptr(ph->paddr + ph->filesz), 0, ph->memsz - ph->filesz);
 		if (ph->paddr + ph->memsz > *end)
@@ -422,7 +438,8 @@ static void on_cr(u64 qual)
 	unsigned cr = qual & 15, type = (qual >> 4) & 3;
 	u64 val = *gpr((qual >> 8) & 15);
 	if (cr != 4 || type != 0)
-		die(1, "unexpected control-register exit", qual, vmread(F_G_RIP));
+		die(1, "unexpected control-register exit (qualification 0x%lx, RIP 0x%lx)", qual,
+		    vmread(F_G_RIP));
 	if (val & CR4_VMXE) {
 		inject_exc(13, true, 0);
 		return;
@@ -497,7 +514,7 @@ static void handle(u32 reason)
 	switch (reason & 0xffff) {
 	case X_EXCEPTION: on_exception(qual); break;
 	case X_EXTINT: pending_vec = (int)(vmread(F_EXIT_INTR) & 0xff); break;
-	case X_TRIPLE: die(4, "L2 triple fault", vmread(F_G_RIP), 0);
+	case X_TRIPLE: die(4, "L2 triple fault at RIP 0x%lx", vmread(F_G_RIP));
 	case X_INTR_WINDOW: break;
 	case X_CPUID: on_cpuid(); break;
 	case X_HLT: on_hlt(); break;
@@ -512,14 +529,14 @@ static void handle(u32 reason)
 		break;
 	case X_ENCLS: on_encls(); break;
 	case X_EPT_VIOLATION:
-		die(1, "L2 EPT violation: L2 has no memory there (GPA, qualification)",
+		die(1, "L2 EPT violation at 0x%lx (qualification 0x%lx): L2 has no memory there",
 		    vmread(F_GPA), qual);
 	case X_GETSEC:
 	case X_RDRAND:
 	case 19 ... X_VMXON:
 	case X_INVEPT:
 	case X_INVVPID: inject_exc(6, false, 0); break;
-	default: die(1, "unexpected VM exit (reason, qualification)", reason, qual);
+	default: die(1, "unexpected VM exit 0x%x (qualification 0x%lx)", reason, qual);
 	}
 }
 
@@ -554,17 +571,18 @@ int main(struct vx_boot_info *bi)
 	idt_init();
 	parse_args(bi->cmdline ? (const char *)bi->cmdline : "");
 	if (!bi->l2_image)
-		die(1, "no L2 image (run me with vmxsgx run --l1 FILE L2.elf)", 0, 0);
+		die(1, "no L2 image (run me with vmxsgx run --l1 FILE L2.elf)");
 	l2_base = (bi->free_base + 2 * MIB - 1) & ~(2 * MIB - 1);
 	l2_ram = l2_base < bi->ram_size ? (bi->ram_size - l2_base) & ~(2 * MIB - 1) : 0;
 	if (l2_ram > 3 * GIB)
 		l2_ram = 3 * GIB;
 	if (l2_ram < VX_BOOT_RAM_MIN)
-		die(1, "not enough RAM for L2 (free base, RAM size)", bi->free_base, bi->ram_size);
+		die(1, "not enough RAM for L2 (free base 0x%lx, RAM size 0x%lx)", bi->free_base,
+		    bi->ram_size);
 	u64 end, entry = load_l2((const u8 *)bi->l2_image, bi->l2_size, &end);
 	boot_structures(end);
 	if (!vmx_on() || !vmx_load_vmcs(vmcs))
-		die(1, "VMXON or VMPTRLD failed", 0, 0);
+		die(1, "VMXON or VMPTRLD failed");
 	setup_vmcs(entry);
 	if (!opt.quiet)
 		printf("L1: running L2 (%lu MiB at 0x%lx, entry 0x%lx)\n", l2_ram >> 20, l2_base,
@@ -572,7 +590,7 @@ int main(struct vx_boot_info *bi)
 	regs.rdi = VX_BOOT_INFO_ADDR;
 	for (bool launch = true;; launch = false) {
 		if (vmx_run(&regs, launch))
-			die(1, "VM entry failed (VM-instruction error)", vmread(F_INSN_ERROR), 0);
+			die(1, "VM entry failed (VM-instruction error %lu)", vmread(F_INSN_ERROR));
 		injecting = false;
 		vmwrite(F_ENTRY_INTR, 0);
 		u32 reason = (u32)vmread(F_REASON);
@@ -580,7 +598,7 @@ int main(struct vx_boot_info *bi)
 			printf("L1: exit 0x%08x intr 0x%08lx len %lu rip 0x%lx\n", reason,
 			       vmread(F_INTR_STATE), vmread(F_EXIT_LEN), vmread(F_G_RIP));
 		if (reason & BIT(31))
-			die(1, "VM entry failed (exit reason, qualification)", reason,
+			die(1, "VM entry failed: exit reason 0x%x, qualification 0x%lx", reason,
 			    vmread(F_QUAL));
 		reinject_vectoring();
 		handle(reason);
