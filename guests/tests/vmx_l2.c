@@ -30,6 +30,27 @@ static void l2_main(void)
 		;
 }
 
+/* L2 sets DR7 (G0: a breakpoint at linear address 0, never reached) and halts. */
+static void l2_dr7(void)
+{
+	__asm__ volatile("mov %0, %%dr7; hlt" : : "r"(0x402ull));
+	for (;;)
+		;
+}
+
+/* Guest DR7 in the VMCS after L2's exit, with or without "save debug controls" (27.3.1). */
+static u64 dr7_after_exit(bool save)
+{
+	struct vmx_regs regs = {0};
+	if (!vmx_load_vmcs(vmcs))
+		return ~0ull;
+	vmx_setup_guest((u64)l2_dr7, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
+	vmwrite(0x400c, vmx_ctl(2, BIT(9) | (save ? BIT(2) : 0))); /* exit controls */
+	if (vmx_run(&regs, 1) || vmread(0x4402) != EXIT_HLT)
+		return ~1ull;
+	return vmread(0x681a);
+}
+
 static volatile u64 l2_seen_lstar;
 
 static void l2_lstar(void)
@@ -116,5 +137,11 @@ int main(struct vx_boot_info *bi)
 	report(rdmsr(0xc0000102) == 0x123456789000ull,
 	       "VM-exit list: L1 has IA32_KERNEL_GS_BASE 0x%lx", rdmsr(0xc0000102));
 	wrmsr(0xc0000082, lstar);
+
+	/* 27.3.1: DR7 is saved into the guest-state area only with "save debug controls" */
+	u64 kept = dr7_after_exit(false), saved = dr7_after_exit(true);
+	report(kept == 0x400 && saved == 0x402,
+	       "guest DR7 after the exit: 0x%lx without \"save debug controls\", 0x%lx with it",
+	       kept, saved);
 	return report_summary();
 }
