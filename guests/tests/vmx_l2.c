@@ -51,6 +51,25 @@ static u64 dr7_after_exit(bool save)
 	return vmread(0x681a);
 }
 
+/* L2 clears CR4.VMXE, a bit fixed to 1 in VMX operation (23.8) that L1 does not mask: #GP in
+ * L2 without a VM exit to L1 (25.3); under L0, whose mask has the bit, the exit is L0's. */
+static volatile int l2_cr4_vector = -2;
+
+static u64 clear_vmxe(void)
+{
+	write_cr4(read_cr4() & ~BIT(13));
+	return 0;
+}
+
+static void l2_cr4(void)
+{
+	u64 ret;
+	l2_cr4_vector = probe_call(clear_vmxe, &ret);
+	__asm__ volatile("hlt");
+	for (;;)
+		;
+}
+
 static volatile u64 l2_seen_lstar;
 
 static void l2_lstar(void)
@@ -64,6 +83,7 @@ static void l2_lstar(void)
 int main(struct vx_boot_info *bi)
 {
 	(void)bi;
+	idt_init(); /* L2 shares L1's IDT: its #GP in the CR4 check is reported there */
 	report(vmx_on(), "VMXON");
 	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD");
 	vmx_setup_guest((u64)l2_main, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
@@ -137,6 +157,13 @@ int main(struct vx_boot_info *bi)
 	report(rdmsr(0xc0000102) == 0x123456789000ull,
 	       "VM-exit list: L1 has IA32_KERNEL_GS_BASE 0x%lx", rdmsr(0xc0000102));
 	wrmsr(0xc0000082, lstar);
+
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD for CR4");
+	vmx_setup_guest((u64)l2_cr4, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
+	f = vmx_run(&regs, 1);
+	report(f == 0 && vmread(0x4402) == EXIT_HLT && l2_cr4_vector == 13,
+	       "L2 clearing CR4.VMXE: #GP in L2 (vector %d), L1's next exit HLT (0x%lx)",
+	       l2_cr4_vector, vmread(0x4402));
 
 	/* 27.3.1: DR7 is saved into the guest-state area only with "save debug controls" */
 	u64 kept = dr7_after_exit(false), saved = dr7_after_exit(true);

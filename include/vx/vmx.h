@@ -118,6 +118,12 @@ struct vx_vmx_result vx_invvpid(struct vx_cpu *c, u64 type, const struct vx_invv
  * processor's profile, e.g. IA32_VMX_VMFUNC without "enable VM functions"). */
 bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val);
 
+/* Whether the control-register access an exit describes (its qualification, Table 27-3; val:
+ * the value a MOV to CR writes) makes a VM exit under the controls of c's current VMCS (25.1.3
+ * "MOV to CR0/CR3/CR4/CR8", "MOV from CR3/CR8", "CLTS", "LMSW"): the processor's own rule, for a
+ * hypervisor deciding whose exit a nested guest's access is. */
+bool vx_vmx_cr_access_exits(const struct vx_cpu *c, u64 qual, u64 val);
+
 /* Whether an EPT paging-structure entry at `level` (4 = PML4E .. 1 = PTE) is present and
  * misconfigured for this processor (28.2.3.1 "EPT Misconfigurations": bits 2:0, reserved bits
  * by level and capability, a leaf's memory type): what a hypervisor shadowing another's EPT

@@ -22,6 +22,7 @@
  */
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
+#include "lib/trace.h"
 
 #define CR0_PE BIT(0)
 #define CR0_TS BIT(3)
@@ -46,7 +47,8 @@ static bool lma(struct hv_vcpu *v)
 	return hv_vmread(v, VMCS_GUEST_IA32_EFER) & EFER_LMA;
 }
 
-static enum hv_ret write_cr0(struct hv_vcpu *v, u64 val)
+/* keep: read-shadow bits that stay (L1's, while L2 runs; 0 otherwise). */
+static enum hv_ret write_cr0(struct hv_vcpu *v, u64 val, u64 keep)
 {
 	u64 old = guest_view(v, VMCS_GUEST_CR0, VMCS_CR0_READ_SHADOW, v->ctls.cr0_mask);
 	bool gp = (val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) ||
@@ -57,23 +59,47 @@ static enum hv_ret write_cr0(struct hv_vcpu *v, u64 val)
 		return HV_RESUME;
 	}
 	val = (val & CR0_DEFINED) | CR0_ET;
-	hv_vmwrite(v, VMCS_CR0_READ_SHADOW, val);
+	hv_vmwrite(v, VMCS_CR0_READ_SHADOW,
+		   (hv_vmread(v, VMCS_CR0_READ_SHADOW) & keep) | (val & ~keep));
 	hv_vmwrite(v, VMCS_GUEST_CR0, (val | v->caps.cr0_fixed0) & v->caps.cr0_fixed1);
 	hv_skip_insn(v);
 	return HV_RESUME;
 }
 
-static enum hv_ret write_cr4(struct hv_vcpu *v, u64 val)
+static enum hv_ret write_cr4(struct hv_vcpu *v, u64 val, u64 keep)
 {
 	u64 valid = v->caps.cr4_fixed1 & ~(v->cfg.hide_vmx ? CR4_VMXE : 0);
 	if ((val & ~valid) || (lma(v) && !(val & CR4_PAE))) {
 		hv_inject_gp(v, 0);
 		return HV_RESUME;
 	}
-	hv_vmwrite(v, VMCS_CR4_READ_SHADOW, val);
+	hv_vmwrite(v, VMCS_CR4_READ_SHADOW,
+		   (hv_vmread(v, VMCS_CR4_READ_SHADOW) & keep) | (val & ~keep));
 	hv_vmwrite(v, VMCS_GUEST_CR4, val | v->caps.cr4_fixed0);
 	hv_skip_insn(v);
 	return HV_RESUME;
+}
+
+/*
+ * L2's MOV to CR0/CR4 that exits for L0's mask alone (src/nested keeps L1's exits): the
+ * instruction as the processor runs it under vmcs12's controls (25.3): bits L1 masks keep their
+ * value, the others take the operand, and a result a VMX-fixed bit does not allow (23.8: L1
+ * does not own those bits) is #GP(0).  The read shadow keeps L1's bits and shows the rest.
+ */
+static enum hv_ret l2_write_cr(struct hv_vcpu *v, unsigned cr, u64 val)
+{
+	u32 field = cr == 0 ? VMCS_GUEST_CR0 : VMCS_GUEST_CR4;
+	u64 m12 = v->cfg.nested->l2_cr_mask(v, v->nested, cr);
+	u64 real = (val & ~m12) | (hv_vmread(v, field) & m12);
+	u64 fixed0 = cr == 0 ? v->caps.cr0_fixed0 : v->caps.cr4_fixed0;
+	u64 fixed1 = cr == 0 ? v->caps.cr0_fixed1 : v->caps.cr4_fixed1;
+	if (cr == 0 && (hv_vmread(v, VMCS_SECONDARY_VM_EXEC_CONTROL) & PROC2_UNRESTRICTED_GUEST))
+		fixed0 &= ~(CR0_PE | CR0_PG);
+	if ((real & fixed0) != fixed0 || (real & ~fixed1)) {
+		hv_inject_gp(v, 0);
+		return HV_RESUME;
+	}
+	return cr == 0 ? write_cr0(v, real, m12) : write_cr4(v, real, m12);
 }
 
 enum hv_ret hv_exit_cr_access(struct hv_vcpu *v)
@@ -83,14 +109,16 @@ enum hv_ret hv_exit_cr_access(struct hv_vcpu *v)
 	u64 cr0 = guest_view(v, VMCS_GUEST_CR0, VMCS_CR0_READ_SHADOW, v->ctls.cr0_mask);
 	switch (type) {
 	case 0: /* MOV to CR */
+		if ((cr == 0 || cr == 4) && v->nested && v->lvl == TRACE_L2)
+			return l2_write_cr(v, cr, hv_gpr(v, reg));
 		if (cr == 0)
-			return write_cr0(v, hv_gpr(v, reg));
+			return write_cr0(v, hv_gpr(v, reg), 0);
 		if (cr == 4)
-			return write_cr4(v, hv_gpr(v, reg));
+			return write_cr4(v, hv_gpr(v, reg), 0);
 		return hv_exit_unexpected(v);
-	case 2: /* CLTS: CR0.TS = 0 */ return write_cr0(v, cr0 & ~CR0_TS);
+	case 2: /* CLTS: CR0.TS = 0 */ return write_cr0(v, cr0 & ~CR0_TS, 0);
 	case 3: /* LMSW: loads bits 3:0 (PE, MP, EM, TS) but cannot clear PE (LMSW page) */
-		return write_cr0(v, (cr0 & ~0xeull) | ((q >> 16) & 0xf) | (cr0 & CR0_PE));
+		return write_cr0(v, (cr0 & ~0xeull) | ((q >> 16) & 0xf) | (cr0 & CR0_PE), 0);
 	default: return hv_exit_unexpected(v);
 	}
 }

@@ -51,6 +51,8 @@ struct hv_nested_ops {
 	 * failed); *hold: the interrupt is L1's but cannot leave yet (L0 must not inject it
 	 * into L2 and asks for a monitor-trap-flag exit). */
 	enum hv_ret (*l2_interrupt)(struct hv_vcpu *v, void *state, bool *hold);
+	/* While L2 runs: vmcs12's CR0 (cr 0) or CR4 (cr 4) guest/host mask. */
+	u64 (*l2_cr_mask)(struct hv_vcpu *v, void *state, unsigned cr);
 };
 
 /* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */

@@ -47,6 +47,30 @@ static bool l1_wants_msr(struct hv_vcpu *v, struct nested *n, bool write)
 	return (vx_phys_read(v->phys, base + (msr & 0x1fff) / 8, 1) >> (msr & 7)) & 1;
 }
 
+/* A control-register access (Table 27-3): L1's when vmcs12's masks, shadows, CR3 targets and
+ * CR3/CR8 exiting controls make it exit -- the processor's own rule on vmcs12, the current
+ * VMCS of the L1 processor (25.1.3). */
+static bool l1_wants_cr(struct hv_vcpu *v, struct nested *n)
+{
+	u64 q = v->exit.qual;
+	u64 val = ((q >> 4) & 3) == 0 ? hv_gpr(v, (unsigned)(q >> 8)) : 0; /* MOV to CR source */
+	return vx_vmx_cr_access_exits(n->l1, q, val);
+}
+
+/* An exception or NMI (25.2 "Other Causes of VM Exits"): its bit in vmcs12's exception bitmap;
+ * for #PF, bit 14 counts when the error code matches (PFEC & mask == match), and its inverse
+ * when it does not. */
+static bool l1_wants_exception(struct hv_vcpu *v, struct nested *n)
+{
+	u32 vec = v->exit.intr_info & 0xff;
+	bool bit = (nested_get12(n, VMCS_EXCEPTION_BITMAP) >> (vec & 31)) & 1;
+	if (vec != 14)
+		return bit;
+	u64 mask = nested_get12(n, VMCS_PAGE_FAULT_ERROR_CODE_MASK);
+	u64 match = nested_get12(n, VMCS_PAGE_FAULT_ERROR_CODE_MATCH);
+	return bit == ((v->exit.intr_error & mask) == match);
+}
+
 /* An EPT violation of L2 with L1's EPT (D67): L1's when L1's EPT does not map the address or
  * its rights (the AND along the walk, 28.2.3.2) refuse the access (qualification bits 2:0);
  * L0's when L1 maps it to an L1 guest-physical address where L0 has nothing ("no device
@@ -98,7 +122,8 @@ static bool l1_wants(struct hv_vcpu *v, struct nested *n)
 	case VMX_EXIT_INVEPT:
 	case VMX_EXIT_INVVPID: return true;
 	case VMX_EXIT_HLT: return proc & PROC_HLT_EXITING;
-	case VMX_EXIT_PAUSE_INSTRUCTION: return proc & PROC_PAUSE_EXITING;
+	case VMX_EXIT_PAUSE_INSTRUCTION:
+		return (proc & PROC_PAUSE_EXITING) || (proc2 & PROC2_PAUSE_LOOP_EXITING);
 	case VMX_EXIT_RDTSC: return proc & PROC_RDTSC_EXITING;
 	case VMX_EXIT_IO_INSTRUCTION: return l1_wants_io(v, n);
 	case VMX_EXIT_MSR_READ: return l1_wants_msr(v, n, false);
@@ -111,11 +136,22 @@ static bool l1_wants(struct hv_vcpu *v, struct nested *n)
 		       ((nested_get12(n, VMCS_ENCLS_EXITING_BITMAP) >> (leaf > 62 ? 63 : leaf)) &
 			1);
 	}
-	case VMX_EXIT_EXCEPTION_NMI: {
-		u32 vec = v->exit.intr_info & 0xff;
-		return (nested_get12(n, VMCS_EXCEPTION_BITMAP) >> (vec & 31)) & 1;
-	}
-	case VMX_EXIT_CR_ACCESS: return true;
+	case VMX_EXIT_EXCEPTION_NMI: return l1_wants_exception(v, n);
+	case VMX_EXIT_CR_ACCESS: return l1_wants_cr(v, n);
+	case VMX_EXIT_INVLPG: return proc & PROC_INVLPG_EXITING;
+	case VMX_EXIT_INVPCID:
+		return (proc & PROC_INVLPG_EXITING) && (proc2 & PROC2_ENABLE_INVPCID);
+	case VMX_EXIT_RDPMC: return proc & PROC_RDPMC_EXITING;
+	case VMX_EXIT_RDTSCP: return proc & PROC_RDTSC_EXITING;
+	case VMX_EXIT_DR_ACCESS: return proc & PROC_MOV_DR_EXITING;
+	case VMX_EXIT_MWAIT_INSTRUCTION: return proc & PROC_MWAIT_EXITING;
+	case VMX_EXIT_MONITOR_INSTRUCTION: return proc & PROC_MONITOR_EXITING;
+	case VMX_EXIT_NMI_WINDOW: return proc & PROC_NMI_WINDOW_EXITING;
+	case VMX_EXIT_GDTR_IDTR:
+	case VMX_EXIT_LDTR_TR: return proc2 & PROC2_DESC_TABLE_EXITING;
+	case VMX_EXIT_WBINVD: return proc2 & PROC2_WBINVD_EXITING;
+	case VMX_EXIT_XSAVES:
+	case VMX_EXIT_XRSTORS: return proc2 & PROC2_ENABLE_XSAVES_XRSTORS;
 	case VMX_EXIT_INTERRUPT_WINDOW: return proc & PROC_INTR_WINDOW_EXITING;
 	case VMX_EXIT_MONITOR_TRAP_FLAG: return proc & PROC_MONITOR_TRAP_FLAG;
 	case VMX_EXIT_EPT_VIOLATION: return n->ept12 && ept_violation_owner(v, n) == EPT_L1;
@@ -322,4 +358,10 @@ enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold)
 	trace_nested_reflect(v->trace, 0, TRACE_L2, full, 0,
 			     (u32)hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO));
 	return to_l1(v, n);
+}
+
+u64 nested_l2_cr_mask(struct hv_vcpu *v, void *state, unsigned cr)
+{
+	(void)v;
+	return nested_get12(state, cr == 0 ? VMCS_CR0_GUEST_HOST_MASK : VMCS_CR4_GUEST_HOST_MASK);
 }

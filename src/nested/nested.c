@@ -41,6 +41,7 @@ static const struct hv_nested_ops ops = {
     .l2_exit = nested_l2_exit,
     .l2_gpa = nested_l2_gpa,
     .l2_interrupt = nested_l2_interrupt,
+    .l2_cr_mask = nested_l2_cr_mask,
 };
 
 const struct hv_nested_ops *nested_vmx_ops(void)

@@ -89,6 +89,8 @@ bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa);
 bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
 /* hv_nested_ops.l2_interrupt (l2.c). */
 enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold);
+/* hv_nested_ops.l2_cr_mask (l2.c). */
+u64 nested_l2_cr_mask(struct hv_vcpu *v, void *state, unsigned cr);
 /* hv_nested_ops.l2_exit (l2.c). */
 bool nested_l2_exit(struct hv_vcpu *v, void *state, enum hv_ret *r);
 

@@ -13,6 +13,7 @@
 #include "cpu/profile.h"
 #include "cpu/step.h"
 #include "vmx/ept.h"
+#include "vmx/intercept.h"
 #include "vmx/vmexit.h"
 #include "vmx/vmx_insn.h"
 
@@ -249,6 +250,17 @@ bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val)
 	/* RDMSR semantics (msr.c): the MSR exists only as Appendix A says for the profile.
 	 * msr_read does not modify the processor for these indices. */
 	return msr_read((struct vx_cpu *)c, index, val);
+}
+
+bool vx_vmx_cr_access_exits(const struct vx_cpu *c, u64 qual, u64 val)
+{
+	unsigned cr = qual & 15;
+	switch ((qual >> 4) & 3) {
+	case VMX_CR_MOV_TO: return vmx_exits_cr_write(c, cr, val);
+	case VMX_CR_MOV_FROM: return vmx_exits_cr_read(c, cr);
+	case VMX_CR_CLTS: return vmx_exits_clts(c);
+	default: return vmx_exits_lmsw(c, (u16)(qual >> 16));
+	}
 }
 
 bool vx_ept_misconfigured(const struct vx_cpu *c, u64 entry, int level)
