@@ -70,6 +70,12 @@ static void l2_cr4(void)
 		;
 }
 
+static void l2_spin(void)
+{
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
 static volatile u64 l2_seen_lstar;
 
 static void l2_lstar(void)
@@ -164,6 +170,17 @@ int main(struct vx_boot_info *bi)
 	report(f == 0 && vmread(0x4402) == EXIT_HLT && l2_cr4_vector == 13,
 	       "L2 clearing CR4.VMXE: #GP in L2 (vector %d), L1's next exit HLT (0x%lx)",
 	       l2_cr4_vector, vmread(0x4402));
+
+	/* The VMX-preemption timer (25.5.1): L2 spins; the timer, loaded with 3 at VM entry,
+	 * expires (exit reason 52); "save VMX-preemption timer value" stores 0 (27.3.4). */
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD for the preemption timer");
+	vmx_setup_guest((u64)l2_spin, (u64)l2_stack + sizeof(l2_stack) - 8, PROC_HLT);
+	vmwrite(0x4000, vmx_ctl(0, BIT(6)));
+	vmwrite(0x400c, vmx_ctl(2, BIT(9) | BIT(22)));
+	vmwrite(0x482e, 3);
+	f = vmx_run(&regs, 1);
+	report(f == 0 && vmread(0x4402) == 52 && vmread(0x482e) == 0,
+	       "VMX-preemption timer: exit 0x%lx, saved value %lu", vmread(0x4402), vmread(0x482e));
 
 	/* 27.3.1: DR7 is saved into the guest-state area only with "save debug controls" */
 	u64 kept = dr7_after_exit(false), saved = dr7_after_exit(true);

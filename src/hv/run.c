@@ -279,6 +279,8 @@ static u32 arm_budget(struct hv_vcpu *v, u32 proc)
 		limit = v->cfg.max_insns - now;
 	if (v->timer.armed && v->timer.deadline - now < limit)
 		limit = v->timer.deadline - now;
+	if (v->stop_at && v->stop_at > now && v->stop_at - now < limit)
+		limit = v->stop_at - now;
 	if (limit != UINT64_MAX) {
 		u64 tsc = 0;
 		vx_cpu_get_msr(v->cpu, MSR_IA32_TIME_STAMP_COUNTER, &tsc);
@@ -313,8 +315,8 @@ bool hv_prepare_entry(struct hv_vcpu *v)
 		return false;
 	}
 	bool hold = false;
-	if (v->nested && v->irq >= 0 && v->cfg.nested->l2_interrupt &&
-	    v->cfg.nested->l2_interrupt(v, v->nested, &hold) != HV_RESUME)
+	if (v->nested && v->lvl == TRACE_L2 && v->cfg.nested->l2_pending &&
+	    v->cfg.nested->l2_pending(v, v->nested, &hold) != HV_RESUME)
 		return false; /* src/nested could not take L2 back to L1 */
 	u32 proc = (v->proc & ~(PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG)) | v->proc_keep;
 	if (hold && ((v->caps.proc >> 32) & PROC_MONITOR_TRAP_FLAG))

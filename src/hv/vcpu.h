@@ -46,11 +46,11 @@ struct hv_nested_ops {
 	/* While L2 runs with L1's EPT: L2's guest-physical gpa through L1's EPT into L1's
 	 * guest-physical space (*l1); false when L1's EPT does not map it. */
 	bool (*l2_gpa)(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
-	/* Before an entry while L2 runs: an external interrupt L0 holds for L1 becomes a VM
-	 * exit to L1 when vmcs12 asks for external-interrupt exiting (HV_RESUME unless L0
-	 * failed); *hold: the interrupt is L1's but cannot leave yet (L0 must not inject it
-	 * into L2 and asks for a monitor-trap-flag exit). */
-	enum hv_ret (*l2_interrupt)(struct hv_vcpu *v, void *state, bool *hold);
+	/* Before an entry while L2 runs: what L0 holds for L1 (an external interrupt with
+	 * vmcs12's external-interrupt exiting, vmcs12's expired VMX-preemption timer) becomes a
+	 * VM exit to L1 (HV_RESUME unless L0 failed); *hold: it is L1's but cannot leave yet (L0
+	 * must not inject the interrupt into L2 and asks for a monitor-trap-flag exit). */
+	enum hv_ret (*l2_pending)(struct hv_vcpu *v, void *state, bool *hold);
 	/* While L2 runs: vmcs12's CR0 (cr 0) or CR4 (cr 4) guest/host mask. */
 	u64 (*l2_cr_mask)(struct hv_vcpu *v, void *state, unsigned cr);
 };
@@ -188,6 +188,7 @@ struct hv_vcpu {
 	struct hv_event inject; /* event for the next VM entry */
 	int irq;                /* external interrupt waiting for a window, -1 = none */
 	unsigned halt_spins;    /* entries that found L2 halted with only a held interrupt */
+	u64 stop_at;            /* a stop src/nested needs (retired instructions), 0 = none */
 	u32 proc_keep; /* window/MTF bits vmcs12 sets while L2 runs: L0 keeps them (nested) */
 	/* devices (exit_io.c, exit_ept.c) */
 	u8 mmio[VX_MMIO_TEST_SIZE];

@@ -7,8 +7,8 @@
  * (27.2, 27.3; the exit reason with bit 27 and the interruptibility with bit 4 as they were,
  * only reason and qualification for a failed entry), then the L1 processor loads vmcs12's host
  * state (27.5) and its VM-exit MSR-load list (27.6), which become L1's state in vmcs01 and
- * the processor's MSRs.  External interrupts for L1 while L2 runs become exits L0 makes
- * (nested_l2_interrupt).
+ * the processor's MSRs.  External interrupts for L1 while L2 runs and vmcs12's VMX-preemption
+ * timer become exits L0 makes (nested_l2_pending).
  */
 #include <string.h>
 
@@ -201,6 +201,8 @@ static void write_guest_state(struct hv_vcpu *v, struct nested *n)
 	}
 	u64 ei = nested_get12(n, VMCS_VM_ENTRY_INTR_INFO);
 	vx_vmcs_put(n->l1, VMCS_VM_ENTRY_INTR_INFO, ei & ~(u64)VMX_INTR_INFO_VALID);
+	if (n->timer12 && (exit12 & EXIT_SAVE_PREEMPTION_TIMER))
+		vx_vmcs_put(n->l1, VMCS_VMX_PREEMPTION_TIMER_VALUE, nested_timer12_left(v, n));
 }
 
 /* 27.2/27.3 into vmcs12: the exit information and L2's guest state as vmcs02 holds them. */
@@ -266,6 +268,8 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 	if (r.outcome != VX_VMSUCCEED)
 		return hv_fatal(v, "nested VMX: cannot load vmcs01");
 	n->guest_mode = false;
+	n->timer12 = false;
+	v->stop_at = 0;
 	v->proc_keep = 0;
 	hv_set_lvl(v, TRACE_L1);
 	v->launched = true;
@@ -318,34 +322,14 @@ bool nested_l2_exit(struct hv_vcpu *v, void *state, enum hv_ret *r)
 	return false;
 }
 
-/*
- * An external interrupt for the VM while L2 runs and vmcs12 has "external-interrupt exiting":
- * the VM exit the processor would make (25.2, 27.2.2), synthesized by L0 since its interrupts
- * are virtual: reason 1, with bit 27 when L2 was in enclave mode (the last hardware exit, which
- * stopped L2, carried it: the AEX is done and RIP is the AEP; KVM's prepare_vmcs12 ORs the bit
- * the same way); with "acknowledge interrupt on exit" the vector in the exit interruption
- * information (the interrupt is taken), else that field invalid and the interrupt still
- * pending for L1.  An event L0 was about to inject into L2 becomes vmcs12's IDT-vectoring
- * information (27.2.3).  Exit qualification and instruction length 0.
- */
-enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold)
+/* An exit L0 makes for L1 because of something only L0 sees (its virtual interrupts, vmcs12's
+ * VMX-preemption timer, which L0 counts): reason `basic` with bit 27 if the last hardware exit
+ * of L2 had it (KVM's prepare_vmcs12 ORs the bit the same way: the AEX is done and RIP is the
+ * AEP), interruption information `info`, qualification and length 0; an event L0 was about to
+ * inject into L2 becomes vmcs12's IDT-vectoring information (27.2.3). */
+static enum hv_ret synth_exit(struct hv_vcpu *v, struct nested *n, u32 basic, u32 info)
 {
-	struct nested *n = state;
-	if (!n->guest_mode || v->irq < 0 ||
-	    !(nested_get12(n, VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_EXT_INTR_EXITING))
-		return HV_RESUME;
-	if (n->run_pending) {
-		/* The entry (and any event it injects) completes first; MTF stops L2 at the
-		 * next instruction boundary after it (25.5.2), then the exit is made. */
-		*hold = true;
-		return HV_RESUME;
-	}
-	u32 full = VMX_EXIT_EXTERNAL_INTERRUPT | (v->exit.full & VMX_EXIT_REASON_ENCLAVE_MODE);
-	u32 info = 0;
-	if (nested_get12(n, VMCS_VM_EXIT_CONTROLS) & EXIT_ACK_INTR_ON_EXIT) {
-		info = VMX_INTR_INFO_VALID | (u8)v->irq; /* type 0: external interrupt */
-		v->irq = -1;
-	}
+	u32 full = basic | (v->exit.full & VMX_EXIT_REASON_ENCLAVE_MODE);
 	vx_vmcs_put(n->l1, VMCS_EXIT_REASON, full);
 	vx_vmcs_put(n->l1, VMCS_EXIT_QUALIFICATION, 0);
 	vx_vmcs_put(n->l1, VMCS_VM_EXIT_INTR_INFO, info);
@@ -358,6 +342,41 @@ enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold)
 	trace_nested_reflect(v->trace, 0, TRACE_L2, full, 0,
 			     (u32)hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO));
 	return to_l1(v, n);
+}
+
+/*
+ * Before an entry while L2 runs: the events L0 holds for L1, in the priority of 25.5.1 / 6.9
+ * (the VMX-preemption timer before external interrupts).
+ *   - vmcs12's VMX-preemption timer expired (nested_timer12): exit reason 52.
+ *   - An external interrupt for the VM with vmcs12's "external-interrupt exiting" (25.2): exit
+ *     reason 1, the vector in the exit interruption information with "acknowledge interrupt
+ *     on exit" (the interrupt is taken), else that field invalid and the interrupt still
+ *     pending for L1.  Without the control the interrupt goes to L2 (L0's injection).
+ * Right after a nested entry the entry (and any event it injects) completes first: MTF stops
+ * L2 at the next instruction boundary after it (25.5.2), then the exit is made (*hold).
+ */
+enum hv_ret nested_l2_pending(struct hv_vcpu *v, void *state, bool *hold)
+{
+	struct nested *n = state;
+	if (!n->guest_mode)
+		return HV_RESUME;
+	bool timer = n->timer12 && hv_retired(v) >= n->timer12_deadline;
+	bool intr =
+	    v->irq >= 0 && (nested_get12(n, VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_EXT_INTR_EXITING);
+	if (!timer && !intr)
+		return HV_RESUME;
+	if (n->run_pending && (!timer || v->inject.valid)) {
+		*hold = true;
+		return HV_RESUME;
+	}
+	if (timer)
+		return synth_exit(v, n, VMX_EXIT_PREEMPTION_TIMER, 0);
+	u32 info = 0;
+	if (nested_get12(n, VMCS_VM_EXIT_CONTROLS) & EXIT_ACK_INTR_ON_EXIT) {
+		info = VMX_INTR_INFO_VALID | (u8)v->irq; /* type 0: external interrupt */
+		v->irq = -1;
+	}
+	return synth_exit(v, n, VMX_EXIT_EXTERNAL_INTERRUPT, info);
 }
 
 u64 nested_l2_cr_mask(struct hv_vcpu *v, void *state, unsigned cr)

@@ -40,7 +40,7 @@ static const struct hv_nested_ops ops = {
     .vmx_insn = nested_vmx_insn,
     .l2_exit = nested_l2_exit,
     .l2_gpa = nested_l2_gpa,
-    .l2_interrupt = nested_l2_interrupt,
+    .l2_pending = nested_l2_pending,
     .l2_cr_mask = nested_l2_cr_mask,
 };
 

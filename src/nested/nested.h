@@ -45,6 +45,9 @@ struct nested {
 	bool ept12;            /* L1 runs L2 with EPT: vmcs02 uses the shadow EPT (sept.c) */
 	u64 eptp12;            /* vmcs12's EPT pointer at the last nested entry */
 	bool run_pending;      /* nested entry not completed yet (no exit of L2 since) */
+	bool timer12;          /* vmcs12's VMX-preemption timer counts (vmcs02.c) */
+	u64 timer12_tsc;       /* the TSC at which it expires */
+	u64 timer12_deadline;  /* the same in retired instructions (L0's clock) */
 	bool vmcs02_ok;        /* vmcs02 matches vmcs12 but for the light set (vmcs02.c) */
 	bool launched02;       /* vmcs02 was launched (an exit of L2 came from it) */
 	u64 p12_built;         /* vmcs12's primary controls at the last nested entry */
@@ -87,8 +90,10 @@ bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u
 bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa);
 /* hv_nested_ops.l2_gpa (sept.c). */
 bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1);
-/* hv_nested_ops.l2_interrupt (l2.c). */
-enum hv_ret nested_l2_interrupt(struct hv_vcpu *v, void *state, bool *hold);
+/* hv_nested_ops.l2_pending (l2.c). */
+enum hv_ret nested_l2_pending(struct hv_vcpu *v, void *state, bool *hold);
+/* vmcs12's VMX-preemption timer value left (vmcs02.c). */
+u64 nested_timer12_left(struct hv_vcpu *v, struct nested *n);
 /* hv_nested_ops.l2_cr_mask (l2.c). */
 u64 nested_l2_cr_mask(struct hv_vcpu *v, void *state, unsigned cr);
 /* hv_nested_ops.l2_exit (l2.c). */

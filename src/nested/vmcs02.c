@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "arch/msr.h"
 #include "arch/vmcs.h"
 #include "arch/vmx.h"
 #include "lib/trace.h"
@@ -304,6 +305,37 @@ static enum hv_ret build_light(struct hv_vcpu *v, struct nested *n)
 	(PROC_ACTIVATE_SECONDARY_CONTROLS | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | \
 	 PROC_UNCOND_IO_EXITING)
 
+/* The TSC (the VMX-preemption timer's clock: it counts down by 1 each time bit X of the TSC
+ * changes, X = IA32_VMX_MISC[4:0], 25.5.1). */
+static u64 tsc_now(struct hv_vcpu *v)
+{
+	u64 tsc = 0;
+	vx_cpu_get_msr(v->cpu, MSR_IA32_TIME_STAMP_COUNTER, &tsc);
+	return tsc;
+}
+
+/* vmcs12's VMX-preemption timer (26.7.4: loaded from the VMCS at each VM entry), counted by L0:
+ * it expires when the TSC has crossed `value` multiples of 2^X; L0 stops L2 there (stop_at,
+ * run.c) and makes the exit (l2.c). */
+static void timer12_arm(struct hv_vcpu *v, struct nested *n)
+{
+	n->timer12 = nested_get12(n, VMCS_PIN_BASED_VM_EXEC_CONTROL) & PIN_PREEMPTION_TIMER;
+	if (!n->timer12)
+		return;
+	unsigned x = v->ctls.timer_shift;
+	u64 tsc = tsc_now(v), value = nested_get12(n, VMCS_VMX_PREEMPTION_TIMER_VALUE);
+	n->timer12_tsc = (((tsc >> x) + value) << x);
+	n->timer12_deadline = hv_retired(v) + (n->timer12_tsc - tsc);
+	v->stop_at = n->timer12_deadline;
+}
+
+u64 nested_timer12_left(struct hv_vcpu *v, struct nested *n)
+{
+	unsigned x = v->ctls.timer_shift;
+	u64 now = tsc_now(v) >> x, end = n->timer12_tsc >> x;
+	return end > now ? end - now : 0;
+}
+
 enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n)
 {
 	u64 p12 = nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL);
@@ -322,6 +354,7 @@ enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n)
 		       (PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
 	n->guest_mode = true;
 	n->run_pending = true;
+	timer12_arm(v, n);
 	hv_set_lvl(v, TRACE_L2);
 	return HV_RESUME;
 }
