@@ -199,7 +199,12 @@ bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02)
 	return true;
 }
 
-bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights)
+/* The walk of L1's EPT (28.2.2) for L2's gpa: what stopped it (an entry not present or not in
+ * L1's RAM, a misconfigured entry, 28.2.3.1) or the L1 guest-physical address and the AND of
+ * the rights on the path. */
+enum l1_walk { L1W_MAPPED, L1W_NOT_PRESENT, L1W_MISCONFIG };
+
+static enum l1_walk l1_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights)
 {
 	u64 table = n->eptp12 & ADDR_MASK;
 	*rights = EPT_RWX;
@@ -207,19 +212,32 @@ bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u
 		unsigned shift = 12 + 9 * (unsigned)(level - 1);
 		u64 pa = table + 8 * ((gpa >> shift) & 511);
 		if (!hv_gpa_is_ram(v, pa, 8))
-			return false;
+			return L1W_NOT_PRESENT;
 		u64 e = vx_phys_read(v->phys, pa, 8);
-		if (!(e & EPT_RWX) || vx_ept_misconfigured(v->cpu, e, level))
-			return false;
+		if (!(e & EPT_RWX))
+			return L1W_NOT_PRESENT;
+		if (vx_ept_misconfigured(v->cpu, e, level))
+			return L1W_MISCONFIG;
 		*rights &= e;
 		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS))) {
 			u64 size = 1ull << shift;
 			*l1 = (e & ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
-			return true;
+			return L1W_MAPPED;
 		}
 		table = e & ADDR_MASK;
 	}
-	return false;
+	return L1W_NOT_PRESENT;
+}
+
+bool nested_l1_ept_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l1, u64 *rights)
+{
+	return l1_walk(v, n, gpa, l1, rights) == L1W_MAPPED;
+}
+
+bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa)
+{
+	u64 l1, rights;
+	return l1_walk(v, n, gpa, &l1, &rights) == L1W_MISCONFIG;
 }
 
 /* L1's EPT walked for L2's guest-physical address gpa (28.2.2): the L1 guest-physical address,
@@ -230,24 +248,4 @@ bool nested_l2_gpa(struct hv_vcpu *v, void *state, u64 gpa, u64 *l1)
 	u64 rights;
 	*l1 = gpa;
 	return !n->guest_mode || !n->ept12 || nested_l1_ept_walk(v, n, gpa, l1, &rights);
-}
-
-bool nested_l1_ept_misconfig(struct hv_vcpu *v, struct nested *n, u64 gpa)
-{
-	u64 table = n->eptp12 & ADDR_MASK;
-	for (int level = 4; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (unsigned)(level - 1);
-		u64 pa = table + 8 * ((gpa >> shift) & 511);
-		if (!hv_gpa_is_ram(v, pa, 8))
-			return false;
-		u64 e = vx_phys_read(v->phys, pa, 8);
-		if (!(e & EPT_RWX))
-			return false;
-		if (vx_ept_misconfigured(v->cpu, e, level))
-			return true;
-		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS)))
-			return false;
-		table = e & ADDR_MASK;
-	}
-	return false;
 }
