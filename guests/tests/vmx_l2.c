@@ -76,6 +76,18 @@ static void l2_spin(void)
 		__asm__ volatile("" ::: "memory");
 }
 
+static volatile u64 l2_tsc;
+
+static void l2_rdtsc(void)
+{
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	l2_tsc = (u64)hi << 32 | lo;
+	__asm__ volatile("hlt");
+	for (;;)
+		;
+}
+
 static volatile u64 l2_seen_lstar;
 
 static void l2_lstar(void)
@@ -181,6 +193,22 @@ int main(struct vx_boot_info *bi)
 	f = vmx_run(&regs, 1);
 	report(f == 0 && vmread(0x4402) == 52 && vmread(0x482e) == 0,
 	       "VMX-preemption timer: exit 0x%lx, saved value %lu", vmread(0x4402), vmread(0x482e));
+
+	/* Controls L0 itself does not use reach vmcs02 with vmcs12's values: "use TSC
+	 * offsetting" (25.3 RDTSC: TSC + offset) with "enable VPID" (VPID 1) for L2. */
+	report(vmx_load_vmcs(vmcs), "VMCLEAR + VMPTRLD for TSC offsetting and VPID");
+	vmx_setup_guest((u64)l2_rdtsc, (u64)l2_stack + sizeof(l2_stack) - 8,
+			PROC_HLT | BIT(3) | BIT(31));
+	vmwrite(0x401e, vmx_ctl(4, BIT(5))); /* enable VPID */
+	vmwrite(0x0000, 1);                  /* VPID */
+	vmwrite(0x2010, 1ull << 40);         /* TSC offset */
+	u32 lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	u64 t0 = (u64)hi << 32 | lo;
+	f = vmx_run(&regs, 1);
+	report(f == 0 && vmread(0x4402) == EXIT_HLT && l2_tsc - t0 >= (1ull << 40) &&
+		   l2_tsc - t0 < (1ull << 40) + 1000000,
+	       "L2's RDTSC includes L1's TSC offset (0x%lx over L1's)", l2_tsc - t0);
 
 	/* 27.3.1: DR7 is saved into the guest-state area only with "save debug controls" */
 	u64 kept = dr7_after_exit(false), saved = dr7_after_exit(true);

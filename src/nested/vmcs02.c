@@ -189,11 +189,17 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 {
 	for (unsigned i = 0; i < k->n; i++)
 		hv_vmwrite(v, k->enc[i], k->val[i]);
+	/* Guest state from vmcs12; a control field L0 leaves 0 (a feature it does not use: the
+	 * VPID, the TSC offset, the CR3-target values, the virtual-APIC page, the XSS-exiting
+	 * bitmap...) from vmcs12 too, so what L1 turns on has its values (their addresses are
+	 * L1's guest-physical = host-physical); the merges below then set the shared ones. */
 	for (unsigned i = 0; i < NESTED_NFIELDS; i++) {
 		u32 enc = nested_all_fields[i];
 		u64 val;
-		if (!(enc & 1) && nested_field_type(enc) == 2 &&
-		    vx_vmread(n->l1, enc, &val).outcome == VX_VMSUCCEED)
+		unsigned type = nested_field_type(enc);
+		if ((enc & 1) || (type != 2 && (type != 0 || carried(k, enc))))
+			continue;
+		if (vx_vmread(n->l1, enc, &val).outcome == VX_VMSUCCEED)
 			hv_vmwrite(v, enc, val);
 	}
 	static const u32 ored[] = {VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_CPU_BASED_VM_EXEC_CONTROL,
