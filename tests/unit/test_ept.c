@@ -17,6 +17,7 @@
 #include "arch/vmx.h"
 #include "cpu_fixture.h"
 #include "vmx/ept.h"
+#include "vx/vmx.h"
 #include "cpu/profile.h"
 
 #define CODE(...) ((const u8[]){__VA_ARGS__}), sizeof((const u8[]){__VA_ARGS__})
@@ -967,6 +968,27 @@ static void test_guest_delivery_interrupt(void **state)
 	fx_free(f);
 }
 
+/* include/vx/vmx.h vx_ept_misconfigured: the processor's 28.2.3.1 rule for a hypervisor that
+ * shadows another's EPT (src/nested/sept.c) -- not present is not misconfigured. */
+static void test_api_misconfigured(void **state)
+{
+	(void)state;
+	struct fx *f = fx_new(false);
+	assert_non_null(f);
+	struct vx_cpu *c = &f->cpu;
+	assert_false(vx_ept_misconfigured(c, 0, 1));                            /* not present */
+	assert_false(vx_ept_misconfigured(c, 0x5000 | MT_WB | 7, 1));           /* RWX WB page */
+	assert_true(vx_ept_misconfigured(c, 0x5000 | MT_WB | 2, 1));            /* write-only */
+	assert_true(vx_ept_misconfigured(c, 0x5000 | MT_WB | 6, 1));            /* write+execute */
+	assert_true(vx_ept_misconfigured(c, 0x5000 | (2ull << 3) | 7, 1));      /* memory type 2 */
+	assert_false(vx_ept_misconfigured(c, 0x5000 | 7, 2));                   /* PDE -> PT */
+	assert_true(vx_ept_misconfigured(c, 0x5000 | (2ull << 3) | 7, 2));      /* its bits 6:3 */
+	assert_true(vx_ept_misconfigured(c, 0x5000 | BIT(7) | 7, 4));           /* PML4E bit 7 */
+	assert_true(vx_ept_misconfigured(c, 0x201000 | BIT(7) | MT_WB | 7, 2)); /* 2M, bit 12 */
+	assert_false(vx_ept_misconfigured(c, 0x200000 | BIT(7) | MT_WB | 7, 2));
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1005,6 +1027,7 @@ int main(void)
 	    cmocka_unit_test(test_guest_unpaged),
 	    cmocka_unit_test(test_guest_delivery_fault),
 	    cmocka_unit_test(test_guest_delivery_interrupt),
+	    cmocka_unit_test(test_api_misconfigured),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,7 @@
 #include "cpu_fixture.h"
 #include "vmx/intercept.h"
 #include "vmx/vmx_insn.h"
+#include "vx/vmx.h"
 
 #define CODE(...) ((const u8[]){__VA_ARGS__}), sizeof((const u8[]){__VA_ARGS__})
 #define RUN(f, ...) run(f, CODE(__VA_ARGS__))
@@ -362,6 +363,30 @@ static void test_cr3_targets(void **state)
 	set(f, VMCS_SLOT_CR3_TARGET_COUNT, 2);
 	c->gpr[RAX] = third;
 	EXIT_IS(f, RUN(f, 0x0f, 0x22, 0xd8), VMX_EXIT_CR_ACCESS, 3, 3);
+	fx_free(f);
+}
+
+/* include/vx/vmx.h vx_vmx_cr_access_exits: the same rules keyed by an exit qualification
+ * (Table 27-3), as a hypervisor asks them about its nested guest's access (src/nested). */
+static void test_api_cr_access_exits(void **state)
+{
+	(void)state;
+	struct fx *f = nr_new();
+	struct vx_cpu *c = &f->cpu;
+	set(f, VMCS_SLOT_CR0_GUEST_HOST_MASK, X86_CR0_TS | X86_CR0_PE);
+	set(f, VMCS_SLOT_CR0_READ_SHADOW, X86_CR0_TS | X86_CR0_PE);
+	assert_false(vx_vmx_cr_access_exits(c, 0x00, X86_CR0_TS | X86_CR0_PE)); /* MOV to CR0 */
+	assert_true(vx_vmx_cr_access_exits(c, 0x00, X86_CR0_PE));
+	assert_true(vx_vmx_cr_access_exits(c, 0x20, 0));                   /* CLTS: TS masked+set */
+	assert_false(vx_vmx_cr_access_exits(c, 0x30 | (0x9ull << 16), 0)); /* LMSW PE|TS: same */
+	assert_true(vx_vmx_cr_access_exits(c, 0x30 | (0x1ull << 16), 0));  /* LMSW clears TS */
+	proc_on(f, PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING);
+	set(f, VMCS_SLOT_CR3_TARGET_COUNT, 1);
+	set(f, VMCS_SLOT_CR3_TARGET_VALUE0, 0x5000);
+	assert_false(vx_vmx_cr_access_exits(c, 0x03, 0x5000)); /* MOV to CR3: a target */
+	assert_true(vx_vmx_cr_access_exits(c, 0x03, 0x6000));
+	assert_true(vx_vmx_cr_access_exits(c, 0x13, 0));  /* MOV from CR3 */
+	assert_false(vx_vmx_cr_access_exits(c, 0x18, 0)); /* MOV from CR8: not exiting */
 	fx_free(f);
 }
 
@@ -1307,6 +1332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cr0_write_exit),
+	    cmocka_unit_test(test_api_cr_access_exits),
 	    cmocka_unit_test(test_cr0_write_masked),
 	    cmocka_unit_test(test_cr0_cpl3_gp),
 	    cmocka_unit_test(test_cr0_fixed_bits),
