@@ -120,6 +120,12 @@ static void guest_control(struct hv_vcpu *v, const struct vx_cpu *s)
 	hv_vmwrite(v, VMCS_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 }
 
+void hv_guest_state_from(struct hv_vcpu *v, const struct vx_cpu *s)
+{
+	guest_segments(v, s);
+	guest_control(v, s);
+}
+
 /* The state the VMCS does not hold, from the scratch processor into the real one. */
 static void guest_in_processor(struct hv_vcpu *v, const struct vx_cpu *s)
 {
@@ -153,8 +159,7 @@ bool hv_vcpu_load(struct hv_vcpu *v, const void *elf, size_t len, char *err, siz
 	if (ok && !copy_ram(v, ram))
 		ok = fail(err, errlen, "copying the guest image failed");
 	if (ok) {
-		guest_segments(v, s);
-		guest_control(v, s);
+		hv_guest_state_from(v, s);
 		guest_in_processor(v, s);
 		if (v->vmcs_err_field) {
 			snprintf(err, errlen, "VMWRITE of guest field 0x%x failed (error %u)",

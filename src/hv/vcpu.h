@@ -222,6 +222,11 @@ struct hv_vcpu *hv_vcpu_create(const struct hv_config *cfg, char *err, size_t er
 void hv_vcpu_destroy(struct hv_vcpu *v);
 /* Loads the image through cfg->load and writes the boot state into the VMCS guest area. */
 bool hv_vcpu_load(struct hv_vcpu *v, const void *elf, size_t len, char *err, size_t errlen);
+/* The guest-state area from a processor's state (load.c): segments, descriptor tables, control
+ * registers with the VMX-fixed bits forced and the guest's values in the read shadows, RIP,
+ * RSP, RFLAGS, EFER, SYSENTER, PAT; DR7 400H, DEBUGCTL 0, active, no blocking, no pending
+ * debug exceptions -- a loaded guest's start, and what 27.5 leaves an L1 after its exit. */
+void hv_guest_state_from(struct hv_vcpu *v, const struct vx_cpu *s);
 /* Runs until the VM stops; fills res. */
 void hv_vcpu_run(struct hv_vcpu *v, struct hv_result *res);
 

@@ -228,7 +228,7 @@ static void write_vmcs12(struct hv_vcpu *v, struct nested *n)
  * 27.6 "Loading MSRs" at an exit to L1: the L1 processor loaded vmcs12's VM-exit MSR-load list
  * into its own MSRs (and checked it: a bad entry is its VMX abort).  L1's MSRs are the
  * processor's while L1 runs, so each listed MSR L1 writes natively goes to the processor;
- * EFER, SYSENTER and the FS/GS bases come with L1's state (nested_l1_state_from).  One L0
+ * EFER, SYSENTER and the FS/GS bases come with L1's state (hv_guest_state_from).  One L0
  * emulates is not written (a warning).
  */
 static void exit_msr_list(struct hv_vcpu *v, struct nested *n)
@@ -274,7 +274,7 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 	hv_set_lvl(v, TRACE_L1);
 	v->launched = true;
 	v->proc = n->proc01;
-	nested_l1_state_from(v, n->l1);
+	hv_guest_state_from(v, n->l1); /* 27.5's result is L1's state */
 	exit_msr_list(v, n);
 	nested_shadow_sync(v, n);
 	return HV_RESUME;

@@ -64,8 +64,6 @@ enum hv_ret nested_vmx_insn(struct hv_vcpu *v, void *state);
 enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r);
 /* VMLAUNCH / VMRESUME from L1 (vmentry.c). */
 enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n);
-/* L1's state in vmcs01 from what the L1 processor holds after 27.5 (vmentry.c). */
-void nested_l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1);
 /* After VMLAUNCH/VMRESUME passed its checks: vmcs02 built and current (l2.c). */
 enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n);
 /* The shadow of L1's EPT (eptp12) composed with L0's; false when it does not fit the pool

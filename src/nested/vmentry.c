@@ -9,63 +9,9 @@
  *
  * Checks that pass: L2 runs with vmcs02 (l2.c).
  */
-#include "arch/msr.h"
 #include "arch/vmx.h"
 #include "lib/trace.h"
 #include "nested/nested.h"
-
-/* Segment fields of the VMCS are in the order ES CS SS DS FS GS LDTR TR (Appendix B). */
-static void put_seg(struct hv_vcpu *v, struct vx_cpu *l1, enum vx_seg s)
-{
-	struct vx_segment g;
-	vx_cpu_get_seg(l1, s, &g);
-	hv_vmwrite(v, VMCS_GUEST_ES_SELECTOR + 2 * s, g.sel);
-	hv_vmwrite(v, VMCS_GUEST_ES_BASE + 2 * s, g.base);
-	hv_vmwrite(v, VMCS_GUEST_ES_LIMIT + 2 * s, g.limit);
-	hv_vmwrite(v, VMCS_GUEST_ES_AR_BYTES + 2 * s, g.ar);
-}
-
-/* L1's state after a VM-entry failure: what 27.5 "Loading Host State" left in the L1
- * processor becomes vmcs01's guest state (general-purpose registers other than RSP are not
- * part of host state and stay). */
-void nested_l1_state_from(struct hv_vcpu *v, struct vx_cpu *l1)
-{
-	static const struct {
-		enum vx_reg r;
-		u32 field;
-	} regs[] = {
-	    {VX_RIP, VMCS_GUEST_RIP}, {VX_RSP, VMCS_GUEST_RSP}, {VX_RFLAGS, VMCS_GUEST_RFLAGS},
-	    {VX_CR0, VMCS_GUEST_CR0}, {VX_CR3, VMCS_GUEST_CR3}, {VX_CR4, VMCS_GUEST_CR4},
-	    {VX_DR7, VMCS_GUEST_DR7},
-	};
-	for (unsigned k = 0; k < sizeof(regs) / sizeof(regs[0]); k++)
-		hv_vmwrite(v, regs[k].field, vx_cpu_get_reg(l1, regs[k].r));
-	hv_vmwrite(v, VMCS_CR0_READ_SHADOW, vx_cpu_get_reg(l1, VX_CR0));
-	hv_vmwrite(v, VMCS_CR4_READ_SHADOW, vx_cpu_get_reg(l1, VX_CR4));
-	for (enum vx_seg s = VX_ES; s < VX_SEG_COUNT; s++)
-		put_seg(v, l1, s);
-	struct vx_dtable t;
-	vx_cpu_get_gdtr(l1, &t);
-	hv_vmwrite(v, VMCS_GUEST_GDTR_BASE, t.base);
-	hv_vmwrite(v, VMCS_GUEST_GDTR_LIMIT, t.limit);
-	vx_cpu_get_idtr(l1, &t);
-	hv_vmwrite(v, VMCS_GUEST_IDTR_BASE, t.base);
-	hv_vmwrite(v, VMCS_GUEST_IDTR_LIMIT, t.limit);
-	static const struct {
-		u32 msr, field;
-	} msrs[] = {
-	    {MSR_IA32_EFER, VMCS_GUEST_IA32_EFER},
-	    {MSR_IA32_SYSENTER_CS, VMCS_GUEST_SYSENTER_CS},
-	    {MSR_IA32_SYSENTER_ESP, VMCS_GUEST_SYSENTER_ESP},
-	    {MSR_IA32_SYSENTER_EIP, VMCS_GUEST_SYSENTER_EIP},
-	};
-	for (unsigned k = 0; k < sizeof(msrs) / sizeof(msrs[0]); k++) {
-		u64 val = 0;
-		vx_cpu_get_msr(l1, msrs[k].msr, &val);
-		hv_vmwrite(v, msrs[k].field, val);
-	}
-	hv_vmwrite(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, 0);
-}
 
 enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n)
 {
@@ -76,7 +22,7 @@ enum hv_ret nested_vmentry(struct hv_vcpu *v, struct nested *n)
 		vx_vmread(n->l1, VMCS_EXIT_REASON, &reason);
 		vx_vmread(n->l1, VMCS_EXIT_QUALIFICATION, &qual);
 		trace_nested_reflect(v->trace, 0, TRACE_L2, (u32)reason, qual, 0);
-		nested_l1_state_from(v, n->l1);
+		hv_guest_state_from(v, n->l1); /* 27.5's result is L1's state */
 		return HV_RESUME;
 	}
 	if (r.outcome != VX_VMSUCCEED)
