@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "arch/msr.h"
+#include "vm/loader.h"
 #include "vx/boot.h"
 #include "vx/cpu.h"
 
@@ -192,4 +193,27 @@ bool vm_boot_setup(struct vx_phys *phys, struct vx_cpu *cpu, const struct vm_boo
 	vx_phys_copy_in(phys, VX_BOOT_INFO_ADDR, &bi, sizeof(bi));
 	load_cpu_state(cpu, bp->entry);
 	return true;
+}
+
+bool vm_boot_elf(struct vx_phys *phys, struct vx_cpu *cpu, const void *elf, size_t len,
+		 const char *cmdline, u64 epc_size, const void *l2_elf, size_t l2_len, char *err,
+		 size_t errlen)
+{
+	struct vm_image img;
+	if (!vm_elf_load(phys, elf, len, &img, err, errlen))
+		return false;
+	struct vm_boot_params bp = {
+	    .entry = img.entry,
+	    .image_end = img.hi,
+	    .mmio_test_base = VX_MMIO_TEST_BASE,
+	    .console_port = VX_PORT_CONSOLE,
+	    .exit_port = VX_PORT_EXIT,
+	    .timer_port = VX_PORT_TIMER,
+	    .cmdline = cmdline,
+	    .l2_elf = l2_elf,
+	    .l2_len = l2_len,
+	    .epc_base = epc_size ? VX_EPC_BASE : 0,
+	    .epc_size = epc_size,
+	};
+	return vm_boot_setup(phys, cpu, &bp, err, errlen);
 }

@@ -35,4 +35,11 @@ u64 vm_boot_pd_count(u64 ram_size);
 bool vm_boot_setup(struct vx_phys *phys, struct vx_cpu *cpu, const struct vm_boot_params *bp,
 		   char *err, size_t errlen);
 
+/* The guest's ELF image (loader.h) and then its boot state, with the devices of
+ * include/vx/boot.h: what `vmxsgx run` does for a bare machine and for L0's loader hook.
+ * epc_size 0: no EPC. */
+bool vm_boot_elf(struct vx_phys *phys, struct vx_cpu *cpu, const void *elf, size_t len,
+		 const char *cmdline, u64 epc_size, const void *l2_elf, size_t l2_len, char *err,
+		 size_t errlen);
+
 #endif

@@ -36,7 +36,6 @@
 #include "lib/archinfo.h"
 #include "lib/trace.h"
 #include "vm/boot.h"
-#include "vm/loader.h"
 #include "vx/boot.h"
 
 #define RFLAGS_IF BIT(9)
@@ -376,23 +375,8 @@ struct vx_phys *vm_phys(struct vm *vm)
 
 bool vm_load_elf(struct vm *vm, const void *elf, size_t len, char *err, size_t errlen)
 {
-	struct vm_image img;
-	if (!vm_elf_load(vm->phys, elf, len, &img, err, errlen))
-		return false;
-	struct vm_boot_params bp = {
-	    .entry = img.entry,
-	    .image_end = img.hi,
-	    .mmio_test_base = VX_MMIO_TEST_BASE,
-	    .console_port = VX_PORT_CONSOLE,
-	    .exit_port = VX_PORT_EXIT,
-	    .timer_port = VX_PORT_TIMER,
-	    .cmdline = vm->cfg.guest_args,
-	    .l2_elf = vm->cfg.l2_elf,
-	    .l2_len = vm->cfg.l2_len,
-	    .epc_base = vm->epc_size ? VX_EPC_BASE : 0,
-	    .epc_size = vm->epc_size,
-	};
-	if (!vm_boot_setup(vm->phys, vm->cpu, &bp, err, errlen))
+	if (!vm_boot_elf(vm->phys, vm->cpu, elf, len, vm->cfg.guest_args, vm->epc_size,
+			 vm->cfg.l2_elf, vm->cfg.l2_len, err, errlen))
 		return false;
 	vm->loaded = true;
 	return true;
