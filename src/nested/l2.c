@@ -174,25 +174,11 @@ static bool saved(u64 exit12, u32 enc)
 	}
 }
 
-/* The guest-state fields (full encodings), listed once. */
-static unsigned guest_fields(const u32 **list)
-{
-	static u32 f[NESTED_NFIELDS];
-	static unsigned nf;
-	if (!nf)
-		for (unsigned i = 0; i < NESTED_NFIELDS; i++)
-			if (!(nested_all_fields[i] & 1) &&
-			    nested_field_type(nested_all_fields[i]) == 2)
-				f[nf++] = nested_all_fields[i];
-	*list = f;
-	return nf;
-}
-
 /* 27.3 into vmcs12: L2's guest state as vmcs02 holds it; the entry's event is consumed. */
 static void write_guest_state(struct hv_vcpu *v, struct nested *n)
 {
 	const u32 *f;
-	unsigned nf = guest_fields(&f);
+	unsigned nf = nested_fields(2, &f);
 	u64 exit12 = nested_get12(n, VMCS_VM_EXIT_CONTROLS);
 	for (unsigned i = 0; i < nf; i++) {
 		u64 val;
@@ -214,7 +200,7 @@ static void write_vmcs12(struct hv_vcpu *v, struct nested *n)
 		return;
 	}
 	const u32 *info;
-	unsigned ninfo = nested_exit_info_fields(&info);
+	unsigned ninfo = nested_fields(1, &info);
 	for (unsigned i = 0; i < ninfo; i++) {
 		u64 val;
 		if (info[i] != VMCS_EXIT_REASON &&

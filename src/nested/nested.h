@@ -25,8 +25,8 @@ extern const u32 nested_all_fields[NESTED_NFIELDS];
 unsigned nested_field_type(u32 enc);
 struct nested;
 u64 nested_get12(struct nested *n, u32 enc);
-/* The VM-exit information fields (type 1, full encodings), listed once (vmcs02.c). */
-unsigned nested_exit_info_fields(const u32 **list);
+/* The fields of one type (full encodings, in table order), listed once (vmcs02.c). */
+unsigned nested_fields(unsigned type, const u32 **list);
 
 /* vmcs01's controls and host state, carried into vmcs02 (vmcs02.c). */
 struct nested_carry {

@@ -71,13 +71,13 @@ bool nested_field_light(u32 enc)
 static unsigned n_ro(void)
 {
 	const u32 *ro;
-	return nested_exit_info_fields(&ro);
+	return nested_fields(1, &ro);
 }
 
 static u32 field_at(unsigned i)
 {
 	const u32 *ro;
-	nested_exit_info_fields(&ro);
+	nested_fields(1, &ro);
 	return i < N_RW ? rw_fields[i] : ro[i - N_RW];
 }
 

@@ -32,17 +32,22 @@ unsigned nested_field_type(u32 enc)
 	return (enc >> 10) & 3; /* 0 control, 1 exit information, 2 guest state, 3 host state */
 }
 
-unsigned nested_exit_info_fields(const u32 **list)
+unsigned nested_fields(unsigned type, const u32 **list)
 {
-	static u32 f[NESTED_NFIELDS];
-	static unsigned nf;
-	if (!nf)
-		for (unsigned i = 0; i < NESTED_NFIELDS; i++)
-			if (!(nested_all_fields[i] & 1) &&
-			    nested_field_type(nested_all_fields[i]) == 1)
-				f[nf++] = nested_all_fields[i];
-	*list = f;
-	return nf;
+	static u32 f[4][NESTED_NFIELDS];
+	static unsigned nf[4];
+	static bool listed;
+	if (!listed) {
+		for (unsigned i = 0; i < NESTED_NFIELDS; i++) {
+			u32 enc = nested_all_fields[i];
+			unsigned t = nested_field_type(enc);
+			if (!(enc & 1))
+				f[t][nf[t]++] = enc;
+		}
+		listed = true;
+	}
+	*list = f[type & 3];
+	return nf[type & 3];
 }
 
 u64 nested_get12(struct nested *n, u32 enc)
