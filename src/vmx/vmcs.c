@@ -35,19 +35,35 @@ static const u8 slot_type[VMCS_NSLOTS] = {
 #include "arch/vmcs_fields.def"
 };
 
-static u64 width_mask(unsigned width)
-{
-	switch (width) {
-	case VMCS_W16: return 0xffffull;
-	case VMCS_W32: return 0xffffffffull;
-	default: return ~0ull; /* 64-bit and natural width (64-bit processor) */
-	}
-}
+/* 64-bit and natural-width fields (a 64-bit processor) keep all 64 bits. */
+#define WIDTH_MASK(w) ((w) == VMCS_W16 ? 0xffffull : (w) == VMCS_W32 ? 0xffffffffull : ~0ull)
 
-u64 vmcs_slot_mask(enum vmcs_slot s)
-{
-	return width_mask(slot_width[s]);
-}
+const u64 vmcs_width_mask[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = WIDTH_MASK(width),
+#include "arch/vmcs_fields.def"
+};
+
+/* The fields of vmcs_unchecked_bits (vmcs.h) besides the exit-information fields. */
+#define RFLAGS_VM BIT(17)
+#define UNCHECKED(s)                                                   \
+	((s) == VMCS_SLOT_GUEST_RFLAGS ? ~RFLAGS_VM                    \
+	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_RSP || \
+		 (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO ||       \
+		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||              \
+		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||      \
+		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                \
+		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||     \
+		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN ||          \
+		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE           \
+	     ? ~0ull                                                   \
+	     : 0ull)
+
+const u64 vmcs_unchecked_bits[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) \
+	[VMCS_SLOT_##name] =              \
+	    VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : UNCHECKED(VMCS_SLOT_##name),
+#include "arch/vmcs_fields.def"
+};
 
 int vmcs_slot_of(u64 enc, bool *high)
 {
@@ -94,7 +110,7 @@ static int supported_slot(const struct vmcs_caps *caps, u64 enc, bool *high)
 
 static u64 op_mask(unsigned op_bits)
 {
-	return op_bits >= 64 ? ~0ull : width_mask(VMCS_W32);
+	return op_bits >= 64 ? ~0ull : WIDTH_MASK(VMCS_W32);
 }
 
 enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps, u64 enc,
@@ -129,18 +145,7 @@ enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, 
 	}
 	val &= op_mask(op_bits);
 	if (high)
-		v->field[s] = (v->field[s] & 0xffffffffull) | ((val & 0xffffffffull) << 32);
-	else
-		v->field[s] = val & width_mask(slot_width[s]);
+		val = (v->field[s] & 0xffffffffull) | ((val & 0xffffffffull) << 32);
+	vmcs_set(v, (enum vmcs_slot)s, val);
 	return VMX_SUCCEED;
-}
-
-u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
-{
-	return v->field[s];
-}
-
-void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
-{
-	v->field[s] = val & width_mask(slot_width[s]);
 }

@@ -23,6 +23,10 @@ struct vmcs_caps {
 struct vmcs {
 	u32 revision_id; /* bits 30:0 revision, bit 31 shadow-VMCS indicator */
 	u32 abort;       /* VMX-abort indicator */
+	/* Not architectural state: the contents passed every VM-entry check of 26.2 and 26.3.1
+	 * (vmentry_check_cached) and no bit those checks read outside the always-checked fields
+	 * (vmcs_unchecked_bits) changed since.  Every store below clears it on such a change. */
+	bool checked;
 	u64 field[VMCS_NSLOTS];
 };
 
@@ -46,11 +50,35 @@ enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *c
 enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
 				  unsigned op_bits, u32 *error);
 
+/* Width mask of each slot's field (0xffff, 0xffffffff or all ones). */
+extern const u64 vmcs_width_mask[VMCS_NSLOTS];
+/*
+ * Per slot, the bits whose changes leave vmcs.checked set: all of an exit-information field
+ * (no VM-entry check reads one), all of the fields only the always-run checks read (guest
+ * RIP, RSP, interruptibility, activity, pending debug exceptions, the VM-entry interruption
+ * fields, the preemption-timer value), RFLAGS except VM (bit 17: the segment checks read it);
+ * 0 elsewhere.  src/vmx/vmentry_check.c lists which checks run always and why.
+ */
+extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
+
 /* Direct accessors for the processor itself (VM entry/exit), no architectural checks.
  * The value is stored as the processor would hold it: truncated to the field's width. */
-u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s);
-void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val);
-/* Width mask of a slot's field (0xffff, 0xffffffff or all ones). */
-u64 vmcs_slot_mask(enum vmcs_slot s);
+static inline u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
+{
+	return v->field[s];
+}
+
+static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
+{
+	val &= vmcs_width_mask[s];
+	if ((v->field[s] ^ val) & ~vmcs_unchecked_bits[s])
+		v->checked = false;
+	v->field[s] = val;
+}
+
+static inline u64 vmcs_slot_mask(enum vmcs_slot s)
+{
+	return vmcs_width_mask[s];
+}
 
 #endif

@@ -124,16 +124,63 @@ void vmentry_ctx_init(struct vmentry_ctx *c, const struct vmcs *v, const struct 
 	*r = (struct vmentry_result){.outcome = VMENTRY_OK};
 }
 
+static enum vmentry_outcome check_all(struct vmentry_ctx *c)
+{
+	if (vmentry_check_controls(c))
+		c->r->outcome = VMENTRY_FAIL_CONTROLS;
+	else if (vmentry_check_host(c))
+		c->r->outcome = VMENTRY_FAIL_HOST;
+	else if (vmentry_check_guest(c))
+		c->r->outcome = VMENTRY_FAIL_GUEST;
+	return c->r->outcome;
+}
+
 enum vmentry_outcome vmentry_check(const struct vmcs *v, const struct cpu_profile *p,
 				   const struct vmentry_env *env, struct vmentry_result *r)
 {
 	struct vmentry_ctx c;
 	vmentry_ctx_init(&c, v, p, env, r);
-	if (vmentry_check_controls(&c))
+	return check_all(&c);
+}
+
+/*
+ * The rules whose outcome depends on memory as well as on the VMCS: the VMCS link pointer's
+ * revision identifier (26.3.1.5), VTPR against the TPR threshold with "use TPR shadow"
+ * (26.2.1.1) and the PDPTEs of PAE paging (26.3.1.6).  Memory may change without a VMWRITE,
+ * so a VMCS that uses one of them is checked whole at every entry.
+ */
+static bool reads_memory(const struct vmentry_ctx *c)
+{
+	u64 cr0 = vmcs_get(c->v, VMCS_SLOT_GUEST_CR0), cr4 = vmcs_get(c->v, VMCS_SLOT_GUEST_CR4);
+	bool pae = (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !c->ia32e;
+	return vmcs_get(c->v, VMCS_SLOT_VMCS_LINK_POINTER) != ~0ull ||
+	       (c->proc & PROC_USE_TPR_SHADOW) || pae;
+}
+
+/*
+ * The checks are a function of the VMCS, the processor's capabilities and (reads_memory)
+ * memory; the SDM says what must hold, not how often a processor re-examines a VMCS it has
+ * already validated.  After a VMCS passed every check, a later entry re-runs only the rules
+ * that read the fields of vmcs_unchecked_bits (the fields every VM exit or every L0 round
+ * trip rewrites): VM-entry event injection (26.2.1.3), guest RIP and RFLAGS (26.3.1.4) and
+ * activity, interruptibility and pending debug exceptions (26.3.1.5), in their order.  Every
+ * other rule read only fields that did not change (vmcs_set clears v->checked when one
+ * does), so it passes again; the first failing rule is the one the full order finds.
+ * tests/unit/test_vmentry_checks.c compares both paths on random VMCS changes.
+ */
+enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profile *p,
+					  const struct vmentry_env *env, struct vmentry_result *r)
+{
+	struct vmentry_ctx c;
+	vmentry_ctx_init(&c, v, p, env, r);
+	if (!v->checked || reads_memory(&c)) {
+		check_all(&c);
+		v->checked = r->outcome == VMENTRY_OK && !reads_memory(&c);
+		return r->outcome;
+	}
+	if (vmentry_check_controls_volatile(&c))
 		r->outcome = VMENTRY_FAIL_CONTROLS;
-	else if (vmentry_check_host(&c))
-		r->outcome = VMENTRY_FAIL_HOST;
-	else if (vmentry_check_guest(&c))
+	else if (vmentry_check_guest_volatile(&c))
 		r->outcome = VMENTRY_FAIL_GUEST;
 	return r->outcome;
 }

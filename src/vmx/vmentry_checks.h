@@ -59,6 +59,14 @@ struct vmentry_env {
 enum vmentry_outcome vmentry_check(const struct vmcs *v, const struct cpu_profile *p,
 				   const struct vmentry_env *env, struct vmentry_result *r);
 
+/*
+ * The same outcome as vmentry_check() for the processor's current VMCS, which remembers
+ * (v->checked) that its contents passed: then only the rules that read the always-rewritten
+ * fields run again (src/vmx/vmentry_check.c says why that is exact).
+ */
+enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profile *p,
+					  const struct vmentry_env *env, struct vmentry_result *r);
+
 /* ---- Shared by src/vmx/vmentry_*.c (and the tests); not for other callers ---- */
 
 /* One check run: the inputs and the controls as VM entry uses them. */
@@ -82,6 +90,9 @@ void vmentry_ctx_init(struct vmentry_ctx *c, const struct vmcs *v, const struct 
 bool vmentry_check_controls(struct vmentry_ctx *c); /* 26.2.1 */
 bool vmentry_check_host(struct vmentry_ctx *c);     /* 26.2.2, 26.2.3, 26.2.4 */
 bool vmentry_check_guest(struct vmentry_ctx *c);    /* 26.3.1.1-26.3.1.6 */
+/* The rules of each stage that read a field of vmcs_unchecked_bits, in the stage's order. */
+bool vmentry_check_controls_volatile(struct vmentry_ctx *c); /* 26.2.1.3 event injection */
+bool vmentry_check_guest_volatile(struct vmentry_ctx *c);    /* 26.3.1.4, 26.3.1.5 */
 
 /* Records a failed rule; returns true. */
 bool vmentry_fail(struct vmentry_result *r, const char *rule, const char *sdm, u32 qual);

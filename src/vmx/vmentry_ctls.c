@@ -443,6 +443,12 @@ static bool entry_controls(struct vmentry_ctx *c)
 	return false;
 }
 
+bool vmentry_check_controls_volatile(struct vmentry_ctx *c)
+{
+	c->r->reg = NULL;
+	return entry_injection(c);
+}
+
 bool vmentry_check_controls(struct vmentry_ctx *c)
 {
 	c->r->reg = NULL;

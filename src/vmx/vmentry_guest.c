@@ -635,6 +635,13 @@ static bool guest_pdptes(struct vmentry_ctx *c)
 	return false;
 }
 
+bool vmentry_check_guest_volatile(struct vmentry_ctx *c)
+{
+	c->r->reg = NULL;
+	return guest_rip_rflags(c) || guest_activity(c) || guest_interruptibility(c) ||
+	       guest_pending_debug(c);
+}
+
 bool vmentry_check_guest(struct vmentry_ctx *c)
 {
 	c->r->reg = NULL;

@@ -344,6 +344,7 @@ static enum vmx_launch_state launch_state_of(u32 word)
 static void vmcs_load(struct vx_cpu *c, u64 pa)
 {
 	struct vmcs *v = &c->vmx.vmcs;
+	v->checked = false; /* new contents: the next VM entry checks everything */
 	v->revision_id = (u32)phys_read(c->phys, pa + VMX_REGION_REVISION, 4);
 	v->abort = (u32)phys_read(c->phys, pa + VMX_REGION_ABORT, 4);
 	c->vmx.launch = (u8)launch_state_of((u32)phys_read(c->phys, pa + VMX_REGION_LAUNCH, 4));
@@ -684,7 +685,7 @@ struct vmx_result vmx_insn_vmentry(struct vx_cpu *c, bool resume, bool check_onl
 		return vmx_fail_valid(c, VMXERR_VMRESUME_NONLAUNCHED_VMCS);
 	struct vmentry_result er = {0};
 	struct vmentry_env env = {.phys = c->phys, .vmcs_ptr = x->current_vmcs};
-	enum vmentry_outcome e = vmentry_check(&x->vmcs, cpu_profile_of(c), &env, &er);
+	enum vmentry_outcome e = vmentry_check_cached(&x->vmcs, cpu_profile_of(c), &env, &er);
 	/* DESIGN.md 2: each failing VM-entry check is recorded with its condition and the SDM
 	 * section title. */
 	if (e != VMENTRY_OK)

@@ -559,6 +559,111 @@ static void test_random_vmcs(void **state)
 		assert_true(seen_out[o] > 0);
 }
 
+/* ---- the check cache of the current VMCS (vmentry_check_cached) ---- */
+
+/* The fields the cached path re-checks, and some values worth writing to them. */
+static const enum vmcs_slot volatile_slots[] = {
+    S(GUEST_RIP),
+    S(GUEST_RFLAGS),
+    S(GUEST_INTERRUPTIBILITY_INFO),
+    S(GUEST_ACTIVITY_STATE),
+    S(GUEST_PENDING_DBG_EXCEPTIONS),
+    S(VM_ENTRY_INTR_INFO),
+    S(VM_ENTRY_EXCEPTION_ERROR_CODE),
+    S(VM_ENTRY_INSTRUCTION_LEN),
+};
+
+static u64 mutated(enum vmcs_slot s)
+{
+	u64 old = vmcs_get(&v, s);
+	switch (rnd() % 4) {
+	case 0: return old ^ BIT(rnd() % 64);
+	case 1: return old ^ BIT(rnd() % 20);
+	case 2: return rnd() & 0xffff;
+	default:
+		return s == S(VM_ENTRY_INTR_INFO) ? INTR(rnd() % 8, rnd() % 40) |
+							(rnd() & 1 ? VMX_INTR_INFO_ERROR_CODE : 0)
+						  : rnd() % 8;
+	}
+}
+
+static void mutate(void)
+{
+	enum vmcs_slot s = rnd() & 1 ? volatile_slots[rnd() % ARRAY_SIZE(volatile_slots)]
+				     : (enum vmcs_slot)(rnd() % VMCS_NSLOTS);
+	set(s, mutated(s));
+}
+
+/*
+ * A VMCS that passed keeps v.checked and the next entry re-runs only the rules on the
+ * always-rewritten fields: after any sequence of field changes (by vmcs_set, the path of
+ * VMWRITE and of VM exits) the cached path finds exactly what the full checks find: the same
+ * outcome, rule, section, register and qualification.  Fails if a field is missing from
+ * vmcs_unchecked_bits' complement or a rule on such a field from the re-run stages.
+ */
+static void test_cached_checks_match(void **state)
+{
+	(void)state;
+	unsigned fast = 0, fast_fail = 0;
+	for (unsigned i = 0; i < 40000; i++) {
+		/* v.checked is about one processor's capabilities: one profile per baseline */
+		const struct cpu_profile *p = &profiles[i / 8 % NPROF];
+		struct vmentry_result rc, rf;
+		if (i % 8 == 0) {
+			build(p, (enum base_kind)(i / 24 % 4));
+			reset_ram();
+			assert_int_equal(vmentry_check_cached(&v, p, &env, &rc), VMENTRY_OK);
+		}
+		for (unsigned k = rnd() % 3; k-- > 0;)
+			mutate();
+		struct vmcs copy = v;
+		bool was_checked = v.checked;
+		enum vmentry_outcome oc = vmentry_check_cached(&v, p, &env, &rc);
+		enum vmentry_outcome of = vmentry_check(&copy, p, &env, &rf);
+		if (oc != of)
+			fail_msg("step %u: cached %d (%s), full %d (%s)", i, oc, rc.rule, of,
+				 rf.rule);
+		assert_int_equal(oc, of);
+		assert_int_equal(rc.qual, rf.qual);
+		assert_true(rc.rule == rf.rule || !strcmp(rc.rule, rf.rule));
+		assert_true(rc.sdm == rf.sdm || !strcmp(rc.sdm, rf.sdm));
+		assert_true(rc.reg == rf.reg || !strcmp(rc.reg, rf.reg));
+		fast += was_checked;
+		fast_fail += was_checked && oc != VMENTRY_OK;
+	}
+	/* the cached path ran, and found failures */
+	assert_true(fast > 5000);
+	assert_true(fast_fail > 500);
+}
+
+/* A change to a field outside the always-checked set clears v.checked, one inside does not;
+ * a new VMCS (VMPTRLD) starts unchecked (src/vmx/vmx_insn.c). */
+static void test_check_cache_invalidation(void **state)
+{
+	(void)state;
+	const struct cpu_profile *p = &profiles[PDEF];
+	struct vmentry_result r;
+	build(p, B64);
+	assert_false(v.checked);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	assert_true(v.checked);
+	set(S(GUEST_RIP), vmcs_get(&v, S(GUEST_RIP)) + 2);
+	set(S(EXIT_REASON), 10);
+	set(S(GUEST_RFLAGS), vmcs_get(&v, S(GUEST_RFLAGS)) ^ RF_IF);
+	assert_true(v.checked);
+	set(S(GUEST_CS_AR_BYTES), vmcs_get(&v, S(GUEST_CS_AR_BYTES))); /* same value */
+	assert_true(v.checked);
+	set(S(GUEST_RFLAGS), vmcs_get(&v, S(GUEST_RFLAGS)) ^ RF_VM);
+	assert_false(v.checked);
+	assert_int_not_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	assert_false(v.checked);
+	set(S(GUEST_RFLAGS), vmcs_get(&v, S(GUEST_RFLAGS)) ^ RF_VM);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	set(S(HOST_CR3), vmcs_get(&v, S(HOST_CR3)) | TOP46);
+	assert_false(v.checked);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_FAIL_HOST);
+}
+
 /* ---- control-bit sweeps against the capability MSRs ---- */
 
 struct group {
@@ -1839,6 +1944,8 @@ int main(void)
 	    cmocka_unit_test(test_order),
 	    cmocka_unit_test(test_enclave_bit_follows_cpuid),
 	    cmocka_unit_test(test_random_vmcs),
+	    cmocka_unit_test(test_cached_checks_match),
+	    cmocka_unit_test(test_check_cache_invalidation),
 	    cmocka_unit_test(test_sweep_control_bits),
 	    cmocka_unit_test(test_true_controls_matter),
 	    cmocka_unit_test(test_sweep_tertiary),
