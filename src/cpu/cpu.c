@@ -24,6 +24,7 @@ bool cpu_init(struct vx_cpu *c, struct vx_phys *phys, const struct cpu_profile *
 	c->pending_intr = -1;
 	c->rflags = RFLAGS_FIXED;
 	c->rng_state = 0x9e3779b97f4a7c15ull;
+	tlb_init(c);  /* empty, in the root context (VPID 0000H, no EPT) */
 	msr_reset(c); /* power-up values (SDM Vol. 3A 9.1.1 "Processor State After Reset") */
 	vmx_reset(c); /* outside VMX operation, no current VMCS */
 	return true;

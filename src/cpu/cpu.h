@@ -154,6 +154,16 @@ enum {
 	TLB_USER = 64, /* user page (SMAP/SMEP slow path) */
 	TLB_GLOBAL = 128,
 };
+/*
+ * A translation context: the mappings filled under one VPID, EPTP (all ones without EPT) and
+ * paging state (CR0, CR3, CR4, IA32_EFER) share one generation in their tags (mmu.c).
+ */
+#define TLB_NCTX 4
+struct tlb_ctx {
+	u64 eptp, cr0, cr3, cr4, efer;
+	u64 gen; /* 0: the slot is free (its mappings were invalidated) */
+	u16 vpid;
+};
 struct tlb_entry {
 	u64 tag;  /* tlb_key(): linear page number + 1, with the flush generation; 0 = empty */
 	u8 *host; /* host pointer of the physical page, NULL for MMIO */
@@ -257,7 +267,10 @@ struct vx_cpu {
 	struct vx_phys *phys;
 	const struct cpu_profile *profile;
 	struct tlb_entry tlb[TLB_SIZE];
-	u64 tlb_gen; /* flush generation, in the tag bits above TLB_GEN_SHIFT (never 0) */
+	u64 tlb_gen;      /* flush generation, in the tag bits above TLB_GEN_SHIFT (never 0) */
+	u64 tlb_last_gen; /* the last generation given out */
+	struct tlb_ctx tlb_ctx[TLB_NCTX]; /* tlb_ctx[tlb_cur] is the current context */
+	unsigned tlb_cur, tlb_victim;
 	struct code_cache cc;
 	struct insn scratch; /* uncached decode (page-crossing or non-RAM code) */
 	void *decoder;       /* ZydisDecoder */

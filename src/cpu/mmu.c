@@ -37,14 +37,87 @@
 #define CR4_SMAP BIT(21)
 #define EFER_NXE BIT(11)
 
+/* A generation no tag in the TLB carries: after a wrap of the counter the array is cleared and
+ * every context's generation is void. */
+static u64 new_gen(struct vx_cpu *c)
+{
+	c->tlb_last_gen += 1ull << TLB_GEN_SHIFT;
+	if (!c->tlb_last_gen) { /* wrapped: entries of the first generation could match again */
+		memset(c->tlb, 0, sizeof(c->tlb));
+		for (unsigned k = 0; k < TLB_NCTX; k++)
+			c->tlb_ctx[k].gen = 0;
+		c->tlb_last_gen = 1ull << TLB_GEN_SHIFT;
+	}
+	return c->tlb_last_gen;
+}
+
+/* The current context takes the processor's paging state (what it is left with). */
+static void ctx_state(struct vx_cpu *c, struct tlb_ctx *x)
+{
+	x->cr0 = c->cr0;
+	x->cr3 = c->cr3;
+	x->cr4 = c->cr4;
+	x->efer = c->msr.efer;
+}
+
+static bool ctx_matches(const struct vx_cpu *c, const struct tlb_ctx *x, u16 vpid, u64 eptp)
+{
+	return x->gen && x->vpid == vpid && x->eptp == eptp && x->cr3 == c->cr3 &&
+	       x->cr0 == c->cr0 && x->cr4 == c->cr4 && x->efer == c->msr.efer;
+}
+
+void tlb_init(struct vx_cpu *c)
+{
+	memset(c->tlb, 0, sizeof(c->tlb));
+	memset(c->tlb_ctx, 0, sizeof(c->tlb_ctx));
+	c->tlb_last_gen = 0;
+	c->tlb_cur = 0;
+	c->tlb_victim = 1;
+	c->tlb_ctx[0].eptp = ~0ull;
+	ctx_state(c, &c->tlb_ctx[0]);
+	c->tlb_gen = c->tlb_ctx[0].gen = new_gen(c);
+	c->cc.cur_lin = 0;
+}
+
+void tlb_leave(struct vx_cpu *c)
+{
+	ctx_state(c, &c->tlb_ctx[c->tlb_cur]);
+}
+
 void tlb_flush_all(struct vx_cpu *c)
 {
-	c->tlb_gen += 1ull << TLB_GEN_SHIFT;
-	if (!c->tlb_gen) { /* wrapped: entries of the first generation could match again */
-		memset(c->tlb, 0, sizeof(c->tlb));
-		c->tlb_gen = 1ull << TLB_GEN_SHIFT;
-	}
+	for (unsigned k = 0; k < TLB_NCTX; k++)
+		if (k != c->tlb_cur)
+			c->tlb_ctx[k].gen = 0;
+	c->tlb_gen = c->tlb_ctx[c->tlb_cur].gen = new_gen(c);
 	c->cc.cur_lin = 0;
+}
+
+/*
+ * The paging state is part of the key, so state a VM entry or exit loads (CR3 from the VMCS,
+ * CR0.WP, CR4.SMEP, IA32_EFER.NXE ...) never meets mappings made under other values; keeping
+ * fewer mappings than the SDM allows is always permitted (28.3.3.2 "a logical processor may
+ * invalidate any cached mappings at any time").
+ */
+void tlb_switch(struct vx_cpu *c, u16 vpid, u64 eptp)
+{
+	unsigned k;
+	c->cc.cur_lin = 0;
+	for (k = 0; k < TLB_NCTX; k++)
+		if (ctx_matches(c, &c->tlb_ctx[k], vpid, eptp))
+			break;
+	if (k == TLB_NCTX) {
+		/* round robin over the other slots: the context being left stays */
+		k = c->tlb_victim == c->tlb_cur ? (c->tlb_cur + 1) % TLB_NCTX : c->tlb_victim;
+		c->tlb_victim = (k + 1) % TLB_NCTX;
+		struct tlb_ctx *x = &c->tlb_ctx[k];
+		x->vpid = vpid;
+		x->eptp = eptp;
+		ctx_state(c, x);
+		x->gen = new_gen(c);
+	}
+	c->tlb_cur = k;
+	c->tlb_gen = c->tlb_ctx[k].gen;
 }
 
 void tlb_flush_nonglobal(struct vx_cpu *c)

@@ -58,11 +58,22 @@ static inline bool mmu_translate(struct vx_cpu *c, u64 la, unsigned acc, u64 *pa
 }
 
 /*
- * TLB maintenance (4.10.4 "Invalidation of TLBs and Paging-Structure Caches").  The TLB is
- * not tagged with VPID, EPTP or root/non-root: VM entry, VM exit, INVEPT and INVVPID call
- * tlb_flush_all() (src/vmx/ept.h, "Caching").
+ * TLB maintenance (4.10.4 "Invalidation of TLBs and Paging-Structure Caches").  The TLB holds
+ * the mappings of up to TLB_NCTX translation contexts (Vol. 3C 28.3.1 "Information That May
+ * Be Cached": mappings are associated with a VPID and, with EPT, an EP4TA); tlb_flush_all()
+ * invalidates every context's mappings (INVEPT, INVVPID, VM transitions without VPID, MOV to
+ * CR0/CR4 ...); tlb_switch() makes the context of the processor's new state current, keeping
+ * what the others cached (VM entries and exits with "enable VPID", src/vmx/ept.h).
  */
 void tlb_flush_all(struct vx_cpu *c);
+/* At power-up: no mapping, the current context is VPID 0000H without EPT. */
+void tlb_init(struct vx_cpu *c);
+/* Makes current the context of VPID `vpid`, EPTP `eptp` (~0: no EPT) and the processor's
+ * paging state now; a context never seen or invalidated starts empty. */
+void tlb_switch(struct vx_cpu *c, u16 vpid, u64 eptp);
+/* Before a VM entry or exit loads new paging state: the current context's key takes the
+ * state its mappings were made under. */
+void tlb_leave(struct vx_cpu *c);
 void tlb_flush_nonglobal(struct vx_cpu *c);
 void tlb_flush_page(struct vx_cpu *c, u64 la);
 /* A physical page became a code page: later writes must go through the slow path. */

@@ -20,7 +20,9 @@
  *   primary  HLT exiting, unconditional I/O exiting, MSR bitmaps, secondary controls; PAUSE
  *            exiting never (KVM: PAUSE is not intercepted so it cannot exit from an enclave,
  *            where it does not #UD); interrupt-window exiting and MTF are switched per entry
- *   second.  EPT (64-bit guests: no unrestricted guest), enable RDTSCP (RDTSCP and RDPID
+ *   second.  EPT (64-bit guests: no unrestricted guest), VPID when supported (KVM's
+ *            enable_vpid: the guest's TLB entries survive its exits, 28.3.3.1; L0 gives its
+ *            guest VPID 1), enable RDTSCP (RDTSCP and RDPID
  *            would #UD without it, 24.6.2 Table 24-7), ENCLS exiting when the processor has it
  *            (KVM traps every ENCLS leaf it does not virtualize), RDRAND/RDSEED exiting only
  *            when the VM hides the feature (KVM sets them only to inject #UD itself)
@@ -140,7 +142,7 @@ static bool secondary(const struct hv_caps *k, const struct hv_config *cfg, stru
 	const struct group g = {
 	    .cap = k->proc2,
 	    .want = want,
-	    .opt = PROC2_ENABLE_RDTSCP | PROC2_ENCLS_EXITING,
+	    .opt = PROC2_ENABLE_RDTSCP | PROC2_ENCLS_EXITING | PROC2_ENABLE_VPID,
 	    .forbid = PROC2_UNRESTRICTED_GUEST | PROC2_PAUSE_LOOP_EXITING |
 		      (cfg->hide_rdrand ? 0 : PROC2_RDRAND_EXITING) |
 		      (cfg->hide_rdseed ? 0 : PROC2_RDSEED_EXITING),

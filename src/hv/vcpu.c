@@ -264,6 +264,8 @@ static void write_controls(struct hv_vcpu *v, u64 eptp)
 	hv_vmwrite(v, VMCS_VM_ENTRY_INTR_INFO, 0);
 	hv_vmwrite(v, VMCS_MSR_BITMAP, v->lay.msr_bitmap);
 	hv_vmwrite(v, VMCS_EPT_POINTER, eptp);
+	if (k->proc2 & PROC2_ENABLE_VPID)
+		hv_vmwrite(v, VMCS_VPID, HV_VPID); /* 24.6.12: not 0000H (26.2.1.1) */
 	hv_vmwrite(v, VMCS_CR0_GUEST_HOST_MASK, k->cr0_mask);
 	hv_vmwrite(v, VMCS_CR4_GUEST_HOST_MASK, k->cr4_mask);
 	/* 24.4.2: no shadow VMCS: the VMCS link pointer is all ones (26.3.1.5). */

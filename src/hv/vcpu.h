@@ -282,6 +282,9 @@ enum hv_ret hv_dispatch(struct hv_vcpu *v);
 void hv_exit_read(struct hv_vcpu *v);
 /* VM exits in a row without a retired guest instruction that end the run (status 124). */
 #define HV_STUCK_EXITS (1u << 20)
+/* The VPID of L0's guest (vmcs01) when the processor supports VPIDs; vmcs02 runs without
+ * (src/nested/vmcs02.c). */
+#define HV_VPID 1
 /* The trace level of the running guest, for L0's records and the processor's own. */
 static inline void hv_set_lvl(struct hv_vcpu *v, unsigned lvl)
 {

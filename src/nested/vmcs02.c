@@ -223,9 +223,13 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 		: 0;
 	u64 encls12 = p2_12 & PROC2_ENCLS_EXITING ? nested_get12(n, VMCS_ENCLS_EXITING_BITMAP) : 0;
 	hv_vmwrite(v, VMCS_ENCLS_EXITING_BITMAP, carried(k, VMCS_ENCLS_EXITING_BITMAP) | encls12);
-	hv_vmwrite(v, VMCS_SECONDARY_VM_EXEC_CONTROL,
-		   (carried(k, VMCS_SECONDARY_VM_EXEC_CONTROL) & ~(u64)PROC2_VMCS_SHADOWING) |
-		       p2_12);
+	/* vmcs02 runs without VPID: every entry and exit of L2 then flushes the processor's TLB
+	 * (28.3.3.1), so L2 never meets L1's mappings (VPID 1) nor stale ones after L1's
+	 * INVVPID, and L1's VPID for L2 needs no translation (KVM instead gives L2 a VPID of its
+	 * own, vpid02).  Flushing more than L1 asked for is always permitted (28.3.3.2). */
+	u64 p2_02 = (carried(k, VMCS_SECONDARY_VM_EXEC_CONTROL) | p2_12) &
+		    ~(u64)(PROC2_VMCS_SHADOWING | PROC2_ENABLE_VPID);
+	hv_vmwrite(v, VMCS_SECONDARY_VM_EXEC_CONTROL, p2_02 | (p2_12 & PROC2_VMCS_SHADOWING));
 	if (p2_12 & PROC2_VMCS_SHADOWING) {
 		hv_vmwrite(v, VMCS_VMREAD_BITMAP, nested_get12(n, VMCS_VMREAD_BITMAP));
 		hv_vmwrite(v, VMCS_VMWRITE_BITMAP, nested_get12(n, VMCS_VMWRITE_BITMAP));

@@ -13,6 +13,7 @@
 
 #include "arch/msr.h"
 #include "arch/vmx.h"
+#include "cpu/mmu.h"
 #include "cpu/profile.h"
 #include "vmx/vmexit.h"
 
@@ -204,6 +205,34 @@ enum ept_outcome ept_translate(struct vx_phys *phys, u64 eptp, u64 gpa, unsigned
 }
 
 /* ---- the processor's use of EPT ---- */
+
+/* The secondary controls as they apply (24.6.2: only with "activate secondary controls"). */
+static u32 proc2_of(const struct vmcs *v)
+{
+	if (!(vmcs_get(v, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL) & PROC_ACTIVATE_SECONDARY_CONTROLS))
+		return 0;
+	return (u32)vmcs_get(v, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL);
+}
+
+void vmx_tlb_to_guest(struct vx_cpu *c)
+{
+	const struct vmcs *v = &c->vmx.vmcs;
+	u32 p2 = proc2_of(v);
+	if (!(p2 & PROC2_ENABLE_VPID)) {
+		tlb_flush_all(c);
+		return;
+	}
+	tlb_switch(c, (u16)vmcs_get(v, VMCS_SLOT_VPID),
+		   p2 & PROC2_ENABLE_EPT ? vmcs_get(v, VMCS_SLOT_EPT_POINTER) : ~0ull);
+}
+
+void vmx_tlb_to_host(struct vx_cpu *c)
+{
+	if (!(proc2_of(&c->vmx.vmcs) & PROC2_ENABLE_VPID))
+		tlb_flush_all(c);
+	else
+		tlb_switch(c, 0, ~0ull);
+}
 
 bool ept_ctx_load_nonroot(const struct vx_cpu *c, struct ept_ctx *x)
 {

@@ -19,12 +19,15 @@
  * Caching (SDM 28.3 "Caching Translation Information"): in VMX non-root operation with EPT
  * the software TLB of src/cpu/mmu.c holds combined mappings (28.3.1 "Information That May
  * Be Cached"): linear -> host physical, with the guest rights ANDed with the EPT rights.
- * Its entries are tagged with neither EPTP nor VPID nor root/non-root, so the model flushes
- * the whole TLB (tlb_flush_all()) on every VM entry, every VM exit and every INVEPT and
- * INVVPID, whatever their type.  That is a permitted implementation: "a logical processor
- * may invalidate any cached mappings at any time" (28.3.3.2 "Operations that Need Not
- * Invalidate Cached Mappings").  The calls belong to the VM-entry, VM-exit and INVEPT/INVVPID
- * code (docs/decisions.md, "EPT and the software TLB").
+ * Mappings belong to a translation context: VPID, EPTP (all ones without EPT) and the paging
+ * state (CR0, CR3, CR4, IA32_EFER) they were made under.  28.3.3.1 "Operations that
+ * Invalidate Cached Mappings": with "enable VPID" 0, VM entries and VM exits invalidate the
+ * mappings of VPID 0000H, which root operation shares: the whole TLB is flushed; with "enable
+ * VPID" 1 they invalidate nothing: the processor switches between the guest's context and
+ * the root context (VPID 0, no EPT), each kept (vmx_tlb_to_guest, vmx_tlb_to_host).  INVEPT
+ * and INVVPID of any type flush everything ("may invalidate other mappings as well").
+ * Keying on the paging state only drops more mappings than the SDM requires, which is
+ * permitted: "a logical processor may invalidate any cached mappings at any time" (28.3.3.2).
  */
 #ifndef VX_VMX_EPT_H
 #define VX_VMX_EPT_H
@@ -134,5 +137,10 @@ enum cpu_step ept_access(struct vx_cpu *c, const struct ept_ctx *x, u64 gla, u64
 /* 28.2.3.1: a present entry at `level` (4 PML4E .. 1 PTE) is misconfigured; *leaf: it maps a
  * page. */
 bool ept_misconfigured(const struct ept_caps *k, u64 e, int level, bool *leaf);
+
+/* The TLB after a VM entry loaded guest state, and after a VM exit loaded host state
+ * (28.3.3.1; the current VMCS's "enable VPID" and EPTP). */
+void vmx_tlb_to_guest(struct vx_cpu *c);
+void vmx_tlb_to_host(struct vx_cpu *c);
 
 #endif

@@ -14,6 +14,7 @@
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
 #include "cpu/profile.h"
+#include "vmx/ept.h"
 #include "vmx/intercept.h"
 #include "vmx/vmexit.h"
 #include "vmx/vmx_events.h"
@@ -162,12 +163,13 @@ static void load_nonregister(struct vx_cpu *c, u32 info)
 
 enum cpu_step vmentry_enter(struct vx_cpu *c, bool launch)
 {
+	tlb_leave(c);
 	load_guest_control_regs(c);
 	load_guest_segments(c);
 	load_guest_rip_rsp_rflags(c);
 	/* 26.3.2.5: without VPID "VM entry invalidates linear mappings ... associated with VPID
-	 * 0000H"; the model's TLB is not tagged, so it is flushed on every entry. */
-	tlb_flush_all(c);
+	 * 0000H"; with VPID the guest's context is kept (src/vmx/ept.h, "Caching"). */
+	vmx_tlb_to_guest(c);
 	u32 bad = load_msr_area(c);
 	if (bad)
 		return vmexit_entry_failure(c, VMX_EXIT_MSR_LOAD_FAIL, bad);

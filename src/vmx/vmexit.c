@@ -22,6 +22,7 @@
 #include "cpu/msr.h"
 #include "cpu/profile.h"
 #include "sgx/sgx.h"
+#include "vmx/ept.h"
 #include "vmx/vmx_events.h"
 #include "vmx/vmx_insn.h"
 
@@ -405,14 +406,16 @@ static void load_host_segments(struct vx_cpu *c)
 /*
  * Host state of 27.5, then 27.5.3 ("RFLAGS is cleared, except bit 1"), 27.5.5 "Updating
  * Non-Register State" ("always in the active state", no STI/MOV-SS blocking, no pending debug
- * exceptions, NMI blocking as given), the TLB (the model's TLB is not tagged: flushed on every
- * exit, which covers "If the 'enable VPID' VM-execution control is 0, the logical processor
- * invalidates linear mappings"), VMX root operation, then the VM-exit MSR-load area (27.6).
+ * exceptions, NMI blocking as given), the TLB ("If the 'enable VPID' VM-execution control is
+ * 0, the logical processor invalidates linear mappings and combined mappings associated with
+ * VPID 0000H"; with VPID the root context comes back, src/vmx/ept.h), VMX root operation,
+ * then the VM-exit MSR-load area (27.6).
  */
 static enum cpu_step load_host(struct vx_cpu *c, bool nmi_blocked)
 {
 	if (!(F(c, VM_EXIT_CONTROLS) & EXIT_HOST_ADDR_SPACE_SIZE))
 		return vmx_abort(c, VMX_ABORT_HOST_ASZ);
+	tlb_leave(c);
 	load_host_control_regs(c);
 	load_host_segments(c);
 	c->rip = F(c, HOST_RIP);
@@ -422,7 +425,7 @@ static enum cpu_step load_host(struct vx_cpu *c, bool nmi_blocked)
 	c->shadow = 0;
 	c->nmi_blocked = nmi_blocked;
 	c->vmxnr = (struct vmx_nonroot){.nmi_pending = c->vmxnr.nmi_pending};
-	tlb_flush_all(c);
+	vmx_tlb_to_host(c);
 	c->vmx.non_root = false;
 	u32 n = (u32)F(c, VM_EXIT_MSR_LOAD_COUNT);
 	u64 area = F(c, VM_EXIT_MSR_LOAD_ADDR);

@@ -80,6 +80,9 @@ static void test_ctls_default_profile(void **state)
 	/* the VMCS holds what was computed */
 	assert_int_equal(hv_vmread(f->v, VMCS_CPU_BASED_VM_EXEC_CONTROL), k->proc);
 	assert_int_equal(hv_vmread(f->v, VMCS_SECONDARY_VM_EXEC_CONTROL), k->proc2);
+	/* KVM's enable_vpid: the guest runs with a VPID of its own (not 0000H, 26.2.1.1) */
+	assert_true(k->proc2 & PROC2_ENABLE_VPID);
+	assert_int_equal(hv_vmread(f->v, VMCS_VPID), HV_VPID);
 	assert_int_equal(hv_vmread(f->v, VMCS_ENCLS_EXITING_BITMAP), ~0ull);
 	assert_int_equal(hv_vmread(f->v, VMCS_EXCEPTION_BITMAP), 0);
 	assert_int_equal(f->v->vmcs_err_field, 0);
@@ -106,7 +109,8 @@ static void test_ctls_algorithm3(void **state)
 	/* pin default1 bits 1, 2, 4 are unknown too */
 	assert_int_equal(o.pin, BIT(1) | BIT(2) | BIT(4) | PIN_PREEMPTION_TIMER);
 	/* no secondary control is default1: only what L0 wants */
-	assert_int_equal(o.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENCLS_EXITING);
+	assert_int_equal(o.proc2, PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENCLS_EXITING |
+				      PROC2_ENABLE_VPID);
 	assert_true(o.exit & EXIT_SAVE_IA32_PAT && o.exit & EXIT_LOAD_IA32_PAT);
 	assert_true(o.entry & ENTRY_LOAD_IA32_PAT);
 	assert_true(o.entry & ENTRY_LOAD_DEBUG_CONTROLS && o.exit & EXIT_SAVE_DEBUG_CONTROLS);

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The TLB across VM entries and exits (SDM Vol. 3C 28.3.3.1 "Operations that Invalidate
+ * Cached Mappings"; src/vmx/ept.h "Caching"; docs/decisions.md D75).
+ *
+ * The guest reads 0x305000 (in 2-MByte page 1 of the fixture's identity map), executes CPUID (a
+ * VM exit), then reads 0x305000 again and halts.  Between the exit and the next entry the
+ * test points the page's PDE elsewhere without any invalidation, as a guest that edits its
+ * page tables and relies on the exit would.  Without VPID the exit and the entry invalidate
+ * the mappings of VPID 0000H: the second read sees the new mapping.  With VPID they do not:
+ * this processor keeps the guest's context (the stale mapping is still used), until INVVPID,
+ * INVEPT, or a change of the guest's paging state (here CR3) that the TLB is keyed on.
+ */
+#include "vmx_fixture.h"
+
+#include "cpu/mmu.h"
+
+#define OLD_PA 0x305000ull /* the first mapping: in 2-MByte page 1, identity */
+#define NEW_PA 0x400000ull /* after the PDE edit: 2-MByte page 2 */
+#define OLD_VAL 0x1111ull
+#define NEW_VAL 0x2222ull
+#define PML4_COPY 0x600000ull /* a second set of tables (PML4, PDPT, PD) for the CR3 case */
+
+static struct fx *setup(bool vpid)
+{
+	struct fx *f = vt_new();
+	/* mov rax, [0x305000]; cpuid; mov rbx, [0x305000]; hlt (TLB slot 5, apart from the
+	 * code's slot 0) */
+	guest_code(f, CODE(0x48, 0x8b, 0x04, 0x25, 0x00, 0x50, 0x30, 0x00, 0x0f, 0xa2, 0x48, 0x8b,
+			   0x1c, 0x25, 0x00, 0x50, 0x30, 0x00, 0xf4));
+	phys_write(&f->phys, OLD_PA, 8, OLD_VAL);
+	phys_write(&f->phys, NEW_PA + (OLD_PA & 0x1fffff), 8, NEW_VAL);
+	if (vpid) {
+		set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL), PROC_ACTIVATE_SECONDARY_CONTROLS);
+		set_ctl(f, S(SECONDARY_VM_EXEC_CONTROL), PROC2_ENABLE_VPID);
+		W(f, VPID, 7);
+	}
+	/* first run: the read fills the TLB, CPUID exits */
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, GUEST_RIP + 8);
+	assert_int_equal(f->cpu.gpr[0], OLD_VAL);
+	/* the guest's page-table edit, no INVLPG: PDE 1 -> 2-MByte page 2 */
+	phys_write(&f->phys, FX_PD + 8, 8, NEW_PA | 0x87);
+	W(f, GUEST_RIP, GUEST_RIP + 10);
+	return f;
+}
+
+/* Resumes the guest after the CPUID exit; the value of its second read. */
+static u64 second_read(struct fx *f)
+{
+	assert_int_equal(enter_run(f), STEP_HALT);
+	assert_true(f->cpu.vmx.non_root && f->cpu.halted);
+	return f->cpu.gpr[3];
+}
+
+static void test_no_vpid_exit_and_entry_invalidate(void **state)
+{
+	(void)state;
+	struct fx *f = setup(false);
+	assert_int_equal(second_read(f), NEW_VAL);
+	fx_free(f);
+}
+
+static void test_vpid_keeps_guest_mappings(void **state)
+{
+	(void)state;
+	struct fx *f = setup(true);
+	assert_int_equal(second_read(f), OLD_VAL);
+	fx_free(f);
+}
+
+static void test_vpid_invvpid_invalidates(void **state)
+{
+	(void)state;
+	struct fx *f = setup(true);
+	/* INVVPID single-context (type 1) for VPID 7, from root operation */
+	assert_int_equal(vmx_insn_invvpid(&f->cpu, 1, 7, 0).out, VMX_OUT_SUCCEED);
+	assert_int_equal(second_read(f), NEW_VAL);
+	fx_free(f);
+}
+
+static void test_vpid_invept_invalidates(void **state)
+{
+	(void)state;
+	struct fx *f = setup(true);
+	/* INVEPT all-context (type 2): this processor drops every context's mappings */
+	assert_int_equal(vmx_insn_invept(&f->cpu, 2, 0, 0).out, VMX_OUT_SUCCEED);
+	assert_int_equal(second_read(f), NEW_VAL);
+	fx_free(f);
+}
+
+/* Another guest CR3 (a copy of the tables, already edited) is another context: its own walk. */
+static void test_vpid_new_cr3_new_context(void **state)
+{
+	(void)state;
+	struct fx *f = setup(true);
+	for (u64 k = 0; k < 3; k++) {
+		u8 page[4096];
+		phys_copy_out(&f->phys, FX_PML4 + k * 0x1000, page, sizeof(page));
+		phys_copy_in(&f->phys, PML4_COPY + k * 0x1000, page, sizeof(page));
+	}
+	phys_write(&f->phys, PML4_COPY, 8, (PML4_COPY + 0x1000) | 7);
+	phys_write(&f->phys, PML4_COPY + 0x1000, 8, (PML4_COPY + 0x2000) | 7);
+	W(f, GUEST_CR3, PML4_COPY);
+	assert_int_equal(second_read(f), NEW_VAL);
+	fx_free(f);
+}
+
+/* The root context survives a VM entry and exit with VPID: its TLB entry is still there,
+ * with its generation, after the guest ran in a context of its own. */
+static void test_vpid_root_context_kept(void **state)
+{
+	(void)state;
+	struct fx *f = vt_new();
+	guest_code(f, CODE(0x0f, 0xa2)); /* cpuid */
+	set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL), PROC_ACTIVATE_SECONDARY_CONTROLS);
+	set_ctl(f, S(SECONDARY_VM_EXEC_CONTROL), PROC2_ENABLE_VPID);
+	W(f, VPID, 1);
+	struct vx_cpu *c = &f->cpu;
+	/* host state equal to the root state now, so the root context is found again */
+	W(f, HOST_CR3, c->cr3);
+	W(f, HOST_CR0, c->cr0);
+	W(f, HOST_CR4, c->cr4);
+	W(f, HOST_IA32_EFER, c->msr.efer);
+	u64 v, la = FX_DATA + 0x5000; /* TLB slot 5; the guest's code uses slot 0 */
+	assert_int_equal(mem_read_slow(c, la, 8, &v, 0), STEP_RETIRED);
+	u64 root_gen = c->tlb_gen;
+	assert_int_equal(enter(f), STEP_RETIRED);
+	assert_true(c->tlb_gen != root_gen);
+	assert_int_equal(run(f), STEP_VMEXIT);
+	assert_int_equal(c->tlb_gen, root_gen);
+	const struct tlb_entry *e = &c->tlb[(la >> 12) & (TLB_SIZE - 1)];
+	assert_true(e->tag == tlb_key(c, la));
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_no_vpid_exit_and_entry_invalidate),
+	    cmocka_unit_test(test_vpid_keeps_guest_mappings),
+	    cmocka_unit_test(test_vpid_invvpid_invalidates),
+	    cmocka_unit_test(test_vpid_invept_invalidates),
+	    cmocka_unit_test(test_vpid_new_cr3_new_context),
+	    cmocka_unit_test(test_vpid_root_context_kept),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
