@@ -53,6 +53,22 @@ void hv_exit_decode_reason(u32 full, struct hv_exit *e)
 	e->failed_vmentry = full & VMX_EXIT_REASON_FAILED_VMENTRY;
 }
 
+/* Reasons whose handlers or src/nested read the VM-exit instruction-information field
+ * (27.2.4: I/O and the VMX instructions). */
+static bool wants_insn_info(u16 basic)
+{
+	return (basic >= VMX_EXIT_VMCALL && basic <= VMX_EXIT_VMXON) ||
+	       basic == VMX_EXIT_IO_INSTRUCTION || basic == VMX_EXIT_INVEPT ||
+	       basic == VMX_EXIT_INVVPID;
+}
+
+/*
+ * The fields every exit writes (27.2: reason, qualification, the interruption and IDT-vectoring
+ * information, whose valid bits say whether their error codes mean anything), RIP, the
+ * interruptibility state and the instruction length; the addresses only for the EPT exits
+ * that write them (27.2.1) and the instruction information for the reasons that use it, as
+ * KVM reads them on demand.  A field not read stays 0 in v->exit.
+ */
 void hv_exit_read(struct hv_vcpu *v)
 {
 	struct hv_exit *e = &v->exit;
@@ -63,14 +79,19 @@ void hv_exit_read(struct hv_vcpu *v)
 	e->guest_intr = (u32)hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	if (e->failed_vmentry)
 		return; /* 26.7: only the exit reason and qualification are written */
-	e->gpa = hv_vmread(v, VMCS_GUEST_PHYSICAL_ADDRESS);
-	e->gla = hv_vmread(v, VMCS_GUEST_LINEAR_ADDRESS);
+	if (e->basic == VMX_EXIT_EPT_VIOLATION || e->basic == VMX_EXIT_EPT_MISCONFIG)
+		e->gpa = hv_vmread(v, VMCS_GUEST_PHYSICAL_ADDRESS);
+	if (e->basic == VMX_EXIT_EPT_VIOLATION)
+		e->gla = hv_vmread(v, VMCS_GUEST_LINEAR_ADDRESS);
 	e->intr_info = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_INFO);
-	e->intr_error = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_ERROR_CODE);
+	if ((e->intr_info & VMX_INTR_INFO_VALID) && (e->intr_info & VMX_INTR_INFO_ERROR_CODE))
+		e->intr_error = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_ERROR_CODE);
 	e->idt_info = (u32)hv_vmread(v, VMCS_IDT_VECTORING_INFO);
-	e->idt_error = (u32)hv_vmread(v, VMCS_IDT_VECTORING_ERROR_CODE);
+	if ((e->idt_info & VMX_INTR_INFO_VALID) && (e->idt_info & VMX_INTR_INFO_ERROR_CODE))
+		e->idt_error = (u32)hv_vmread(v, VMCS_IDT_VECTORING_ERROR_CODE);
 	e->insn_len = (u32)hv_vmread(v, VMCS_VM_EXIT_INSTRUCTION_LEN);
-	e->insn_info = (u32)hv_vmread(v, VMCS_VMX_INSTRUCTION_INFO);
+	if (wants_insn_info(e->basic))
+		e->insn_info = (u32)hv_vmread(v, VMCS_VMX_INSTRUCTION_INFO);
 }
 
 /* ---- the dispatch table ---- */
@@ -250,11 +271,15 @@ static u32 inject_pending(struct hv_vcpu *v, u32 proc)
 	if (v->irq >= 0)
 		proc |= PROC_INTR_WINDOW_EXITING;
 	if (!v->inject.valid) {
-		hv_vmwrite(v, VMCS_VM_ENTRY_INTR_INFO, 0);
+		/* A VM exit clears the valid bit (27.2), a failed VM entry does not (26.7) */
+		if (v->entry_intr_valid)
+			hv_vmwrite(v, VMCS_VM_ENTRY_INTR_INFO, 0);
+		v->entry_intr_valid = false;
 		return proc;
 	}
 	const struct hv_event *ev = &v->inject;
 	hv_vmwrite(v, VMCS_VM_ENTRY_INTR_INFO, ev->info);
+	v->entry_intr_valid = ev->info & VMX_INTR_INFO_VALID;
 	if (ev->info & VMX_INTR_INFO_ERROR_CODE)
 		hv_vmwrite(v, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
 	hv_vmwrite(v, VMCS_VM_ENTRY_INSTRUCTION_LEN, ev->insn_len);
@@ -406,7 +431,8 @@ static enum hv_ret enter(struct hv_vcpu *v, bool *exited)
 {
 	bool launch = !v->launched;
 	const char *insn = launch ? "VMLAUNCH" : "VMRESUME";
-	trace_vmentry(v->trace, 0, v->lvl, launch, hv_vmread(v, VMCS_GUEST_RIP));
+	if (trace_on(v->trace, TRACE_vmentry))
+		trace_vmentry(v->trace, 0, v->lvl, launch, hv_vmread(v, VMCS_GUEST_RIP));
 	struct vx_vmx_result r = launch ? vx_vmlaunch(v->cpu) : vx_vmresume(v->cpu);
 	if (r.outcome != VX_VMX_EXITED) {
 		*exited = false;

@@ -143,6 +143,12 @@ bool hv_guest_64bit(struct hv_vcpu *v)
 	       (hv_vmread(v, VMCS_GUEST_CS_AR_BYTES) & BIT(13));
 }
 
+struct vx_vmx_result hv_vmptrld(struct hv_vcpu *v, u64 pa)
+{
+	v->entry_intr_valid = true;
+	return vx_vmptrld(v->cpu, pa);
+}
+
 u64 hv_retired(const struct hv_vcpu *v)
 {
 	return vx_cpu_retired(v->cpu);
@@ -239,7 +245,7 @@ static bool enter_root(struct hv_vcpu *v, char *err, size_t errlen)
 	vx_phys_write(v->phys, v->lay.vmcs, 4, rev);
 	return vmx_ok(vx_vmxon(v->cpu, v->lay.vmxon), "VMXON", err, errlen) &&
 	       vmx_ok(vx_vmclear(v->cpu, v->lay.vmcs), "VMCLEAR", err, errlen) &&
-	       vmx_ok(vx_vmptrld(v->cpu, v->lay.vmcs), "VMPTRLD", err, errlen);
+	       vmx_ok(hv_vmptrld(v, v->lay.vmcs), "VMPTRLD", err, errlen);
 }
 
 /* 24.6 "VM-Execution Control Fields", 24.7 "VM-Exit Control Fields", 24.8 "VM-Entry Control

@@ -184,6 +184,10 @@ struct hv_vcpu {
 	u32 vmcs_err;
 	struct hv_exit exit; /* the cached exit */
 	bool launched, loaded;
+	/* VM_ENTRY_INTR_INFO of the current VMCS may have its valid bit set (L0 wrote an event
+	 * not yet delivered, or another VMCS was loaded): the next entry without an event must
+	 * clear it (run.c). */
+	bool entry_intr_valid;
 	u64 exits;
 	struct hv_event inject; /* event for the next VM entry */
 	int irq;                /* external interrupt waiting for a window, -1 = none */
@@ -250,6 +254,8 @@ void hv_set_gpr(struct hv_vcpu *v, unsigned n, u64 val);
 unsigned hv_guest_cpl(struct hv_vcpu *v);
 bool hv_guest_64bit(struct hv_vcpu *v); /* IA-32e mode and CS.L = 1 */
 u64 hv_retired(const struct hv_vcpu *v);
+/* VMPTRLD of L0 (vmcs01, vmcs02, the shadow VMCS): the new VMCS's event field is unknown. */
+struct vx_vmx_result hv_vmptrld(struct hv_vcpu *v, u64 pa);
 
 /* ---- injection, skip, emulation gate (inject.c) ---- */
 

@@ -250,7 +250,7 @@ static enum hv_ret to_l1(struct hv_vcpu *v, struct nested *n)
 		return hv_stop_vm(v, HV_STOP_TRIPLE_FAULT, VX_EXIT_TRIPLE_FAULT,
 				  "VMX abort at a VM exit to L1 (loading vmcs12's host state or "
 				  "host MSRs): L1 shuts down");
-	r = vx_vmptrld(v->cpu, v->lay.vmcs);
+	r = hv_vmptrld(v, v->lay.vmcs);
 	if (r.outcome != VX_VMSUCCEED)
 		return hv_fatal(v, "nested VMX: cannot load vmcs01");
 	n->guest_mode = false;

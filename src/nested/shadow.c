@@ -108,12 +108,12 @@ static void prepare(struct hv_vcpu *v)
 /* Makes the shadow VMCS current (then vmcs01 again): L0's VMREAD/VMWRITE go to it. */
 static bool load_shadow(struct hv_vcpu *v)
 {
-	return vx_vmptrld(v->cpu, v->lay.shadow_vmcs).outcome == VX_VMSUCCEED;
+	return hv_vmptrld(v, v->lay.shadow_vmcs).outcome == VX_VMSUCCEED;
 }
 
 static void load_vmcs01(struct hv_vcpu *v)
 {
-	if (vx_vmptrld(v->cpu, v->lay.vmcs).outcome != VX_VMSUCCEED)
+	if (hv_vmptrld(v, v->lay.vmcs).outcome != VX_VMSUCCEED)
 		hv_fatal(v, "nested VMX: cannot load vmcs01 after the shadow VMCS");
 }
 

@@ -274,7 +274,7 @@ static enum hv_ret build_full(struct hv_vcpu *v, struct nested *n)
 	vx_phys_write(v->phys, v->lay.vmcs02, 4, vx_vmx_revision_id(v->cpu));
 	struct vx_vmx_result r = vx_vmclear(v->cpu, v->lay.vmcs02);
 	if (r.outcome == VX_VMSUCCEED)
-		r = vx_vmptrld(v->cpu, v->lay.vmcs02);
+		r = hv_vmptrld(v, v->lay.vmcs02);
 	if (r.outcome != VX_VMSUCCEED)
 		return hv_fatal(v, "nested VMX: cannot load vmcs02 (%s)",
 				vx_vmx_outcome_name(r.outcome));
@@ -293,7 +293,7 @@ static enum hv_ret build_light(struct hv_vcpu *v, struct nested *n)
 {
 	u64 efer01 = hv_vmread(v, VMCS_GUEST_IA32_EFER);
 	n->proc01 = v->proc;
-	if (vx_vmptrld(v->cpu, v->lay.vmcs02).outcome != VX_VMSUCCEED)
+	if (hv_vmptrld(v, v->lay.vmcs02).outcome != VX_VMSUCCEED)
 		return hv_fatal(v, "nested VMX: cannot load vmcs02");
 	for (unsigned i = 0; i < nested_light_count(); i++) {
 		u32 enc = nested_light_field(i);

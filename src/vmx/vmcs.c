@@ -16,16 +16,15 @@
 
 /*
  * Encoding -> slot, resolved at compile time: the key packs index (bits 9:1), type (11:10)
- * and width (14:13) into 13 bits; 0 means "no such field", otherwise slot + 1.
+ * and width (14:13) into 13 bits (VMCS_KEY, vmcs.h); 0 means "no such field", otherwise
+ * slot + 1.
  */
-#define VMCS_KEY(enc) \
-	((((enc) >> 1) & 0x1ffu) | ((((enc) >> 10) & 3u) << 9) | ((((enc) >> 13) & 3u) << 11))
-static const u16 slot_of_key[1u << 13] = {
+const u16 vmcs_slot_of_key[1u << 13] = {
 #define VMCS_FIELD(name, enc, width, sdm) [VMCS_KEY(enc)] = VMCS_SLOT_##name + 1,
 #include "arch/vmcs_fields.def"
 };
 
-static const u8 slot_width[VMCS_NSLOTS] = {
+const u8 vmcs_slot_width[VMCS_NSLOTS] = {
 #define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = width,
 #include "arch/vmcs_fields.def"
 };
@@ -65,24 +64,6 @@ const u64 vmcs_unchecked_bits[VMCS_NSLOTS] = {
 #include "arch/vmcs_fields.def"
 };
 
-int vmcs_slot_of(u64 enc, bool *high)
-{
-	*high = false;
-	/* Bits 63:32 set, bit 12 or bits 31:15 set: no field (24.11.2, Table 24-17). */
-	if (enc >> 32 || VMCS_ENC_RESERVED(enc))
-		return -1;
-	unsigned s = slot_of_key[VMCS_KEY(enc)];
-	if (!s)
-		return -1;
-	if (enc & VMCS_ENC_ACCESS_HIGH) {
-		/* "High" access exists only for 64-bit fields. */
-		if (slot_width[s - 1] != VMCS_W64)
-			return -1;
-		*high = true;
-	}
-	return (int)s - 1;
-}
-
 void vmcs_caps_all(struct vmcs_caps *caps)
 {
 	memset(caps, 0, sizeof(*caps));
@@ -100,40 +81,11 @@ void vmcs_caps_set_unsupported(struct vmcs_caps *caps, u32 enc, bool unsupported
 		caps->unsupported[s / 64] &= ~BIT(s % 64);
 }
 
-static int supported_slot(const struct vmcs_caps *caps, u64 enc, bool *high)
-{
-	int s = vmcs_slot_of(enc, high);
-	if (s >= 0 && (caps->unsupported[s / 64] & BIT(s % 64)))
-		return -1;
-	return s;
-}
-
-static u64 op_mask(unsigned op_bits)
-{
-	return op_bits >= 64 ? ~0ull : WIDTH_MASK(VMCS_W32);
-}
-
-enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps, u64 enc,
-				 unsigned op_bits, u64 *val, u32 *error)
-{
-	bool high;
-	int s = supported_slot(caps, enc, &high);
-	if (s < 0) {
-		*error = VMXERR_UNSUPPORTED_VMCS_COMPONENT;
-		return VMX_FAIL_VALID;
-	}
-	u64 x = v->field[s];
-	if (high)
-		x >>= 32;
-	*val = x & op_mask(op_bits);
-	return VMX_SUCCEED;
-}
-
 enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
 				  unsigned op_bits, u32 *error)
 {
 	bool high;
-	int s = supported_slot(caps, enc, &high);
+	int s = vmcs_supported_slot(caps, enc, &high);
 	if (s < 0) {
 		*error = VMXERR_UNSUPPORTED_VMCS_COMPONENT;
 		return VMX_FAIL_VALID;
@@ -143,7 +95,7 @@ enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, 
 		*error = VMXERR_VMWRITE_READ_ONLY_COMPONENT;
 		return VMX_FAIL_VALID;
 	}
-	val &= op_mask(op_bits);
+	val &= vmcs_op_mask(op_bits);
 	if (high)
 		val = (v->field[s] & 0xffffffffull) | ((val & 0xffffffffull) << 32);
 	vmcs_set(v, (enum vmcs_slot)s, val);

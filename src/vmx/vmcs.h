@@ -33,8 +33,44 @@ struct vmcs {
 /* Outcome of a VMX instruction (30.2 "Conventions"): data, not an error path. */
 enum vmx_insn_result { VMX_SUCCEED, VMX_FAIL_INVALID, VMX_FAIL_VALID };
 
+/* Encoding -> slot + 1 (0: no field), by the 13-bit key of index, type and width. */
+#define VMCS_KEY(enc) \
+	((((enc) >> 1) & 0x1ffu) | ((((enc) >> 10) & 3u) << 9) | ((((enc) >> 13) & 3u) << 11))
+extern const u16 vmcs_slot_of_key[1u << 13];
+extern const u8 vmcs_slot_width[VMCS_NSLOTS]; /* enum vmcs_width */
+
 /* Slot of a full or high encoding, or -1 when the encoding names no field of the SDM. */
-int vmcs_slot_of(u64 enc, bool *high);
+static inline int vmcs_slot_of(u64 enc, bool *high)
+{
+	*high = false;
+	/* Bits 63:32 set, bit 12 or bits 31:15 set: no field (24.11.2, Table 24-17). */
+	if (enc >> 32 || VMCS_ENC_RESERVED(enc))
+		return -1;
+	unsigned s = vmcs_slot_of_key[VMCS_KEY(enc)];
+	if (!s)
+		return -1;
+	if (enc & VMCS_ENC_ACCESS_HIGH) {
+		/* "High" access exists only for 64-bit fields. */
+		if (vmcs_slot_width[s - 1] != VMCS_W64)
+			return -1;
+		*high = true;
+	}
+	return (int)s - 1;
+}
+
+/* The slot when this processor supports the field, else -1. */
+static inline int vmcs_supported_slot(const struct vmcs_caps *caps, u64 enc, bool *high)
+{
+	int s = vmcs_slot_of(enc, high);
+	if (s >= 0 && (caps->unsupported[s / 64] & BIT(s % 64)))
+		return -1;
+	return s;
+}
+
+static inline u64 vmcs_op_mask(unsigned op_bits)
+{
+	return op_bits >= 64 ? ~0ull : 0xffffffffull;
+}
 
 void vmcs_caps_all(struct vmcs_caps *caps); /* every field, exit info read-only */
 void vmcs_caps_set_unsupported(struct vmcs_caps *caps, u32 enc, bool unsupported);
@@ -44,8 +80,21 @@ void vmcs_caps_set_unsupported(struct vmcs_caps *caps, u32 enc, bool unsupported
  * VMX_FAIL_VALID sets *error (12: unsupported component); on success *val holds the field
  * zero-extended (or truncated to op_bits).
  */
-enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps, u64 enc,
-				 unsigned op_bits, u64 *val, u32 *error);
+static inline enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struct vmcs_caps *caps,
+					       u64 enc, unsigned op_bits, u64 *val, u32 *error)
+{
+	bool high;
+	int s = vmcs_supported_slot(caps, enc, &high);
+	if (s < 0) {
+		*error = VMXERR_UNSUPPORTED_VMCS_COMPONENT;
+		return VMX_FAIL_VALID;
+	}
+	u64 x = v->field[s];
+	if (high)
+		x >>= 32;
+	*val = x & vmcs_op_mask(op_bits);
+	return VMX_SUCCEED;
+}
 /* VMWRITE with a current VMCS: 12 unsupported component, 13 read-only component. */
 enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
 				  unsigned op_bits, u32 *error);

@@ -299,12 +299,10 @@ void vmx_caps_from_profile(const struct cpu_profile *p, struct vmcs_caps *caps)
 	}
 }
 
-const struct vmcs_caps *vmx_caps(struct vx_cpu *c)
+const struct vmcs_caps *vmx_caps_slow(struct vx_cpu *c)
 {
-	if (!c->vmx.caps_ready) {
-		vmx_caps_from_profile(cpu_profile_of(c), &c->vmx.caps);
-		c->vmx.caps_ready = true;
-	}
+	vmx_caps_from_profile(cpu_profile_of(c), &c->vmx.caps);
+	c->vmx.caps_ready = true;
 	return &c->vmx.caps;
 }
 
@@ -373,14 +371,6 @@ static void vmcs_writeback(struct vx_cpu *c)
 
 /* ==== checks before the operands ==== */
 
-/* "(CR0.PE = 0) or (RFLAGS.VM = 1) or (IA32_EFER.LMA = 1 and CS.L = 0)": #UD (virtual-8086
- * and compatibility mode do not recognise the VMX instructions). */
-static bool mode_ud(const struct vx_cpu *c)
-{
-	bool compat = (c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & SEG_AR_L);
-	return !(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || compat;
-}
-
 /* 23.8 "Restrictions on VMX Operation", A.7 "VMX-Fixed Bits in CR0", A.8 "VMX-Fixed Bits in
  * CR4": "If bit X is 1 in IA32_VMX_CR0_FIXED0, then that bit of CR0 is fixed to 1 in VMX
  * operation.  Similarly, if bit X is 0 in IA32_VMX_CR0_FIXED1, then that bit of CR0 is
@@ -410,7 +400,7 @@ static bool feature_control_ok(const struct vx_cpu *c)
  */
 static struct vmx_result begin_vmxon(struct vx_cpu *c, const struct cpu_profile *p)
 {
-	if (!p->has_vmx || !(c->cr4 & X86_CR4_VMXE) || mode_ud(c))
+	if (!p->has_vmx || !(c->cr4 & X86_CR4_VMXE) || vmx_mode_ud(c))
 		return ud(c);
 	if (c->vmx.in_vmx) {
 		if (c->vmx.non_root)
@@ -480,7 +470,7 @@ struct vmx_result vmx_insn_begin(struct vx_cpu *c, enum vmx_insn_id id)
 		break;
 	default: break;
 	}
-	if (!c->vmx.in_vmx || mode_ud(c))
+	if (!c->vmx.in_vmx || vmx_mode_ud(c))
 		return ud(c);
 	if (c->vmx.non_root)
 		return vmx_result_of(VMX_OUT_VMEXIT, 0);

@@ -20,6 +20,7 @@
 #define VX_VMX_VMX_INSN_H
 
 #include "cpu/cpu.h"
+#include "cpu/profile.h"
 #include "vmx/vmcs.h"
 
 struct cpu_profile;
@@ -101,6 +102,21 @@ _Static_assert(VMCS_SLOT_GUEST_RIP == 174, "VMCS region: slot order");
 
 /* Checks before the operands are read (see above); VMX_OUT_CONTINUE to proceed. */
 struct vmx_result vmx_insn_begin(struct vx_cpu *c, enum vmx_insn_id id);
+/* "(CR0.PE = 0) or (RFLAGS.VM = 1) or (IA32_EFER.LMA = 1 and CS.L = 0)": #UD (virtual-8086
+ * and compatibility mode do not recognise the VMX instructions). */
+static inline bool vmx_mode_ud(const struct vx_cpu *c)
+{
+	bool compat = (c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & BIT(13)); /* CS.L */
+	return !(c->cr0 & X86_CR0_PE) || (c->rflags & BIT(17)) || compat;
+}
+
+/* vmx_insn_begin() would let VMREAD and VMWRITE go on: VMX root operation, 64-bit mode,
+ * CPL 0, a current VMCS. */
+static inline bool vmx_insn_vmcs_access_ok(const struct vx_cpu *c)
+{
+	return c->vmx.in_vmx && !c->vmx.non_root && c->cpl == 0 && !vmx_mode_ud(c) &&
+	       c->vmx.current_vmcs != VMX_VMCS_INVALID;
+}
 
 /* The instructions, once vmx_insn_begin() returned VMX_OUT_CONTINUE.  `pa` is the 64-bit
  * memory operand of VMXON, VMCLEAR, VMPTRLD. */
@@ -138,6 +154,10 @@ bool vmx_outcome_rflags(struct vx_cpu *c, struct vmx_result r);
 void vmx_caps_from_profile(const struct cpu_profile *p, struct vmcs_caps *caps);
 
 /* The caps of c's profile (computed once, at VMXON or on first use). */
-const struct vmcs_caps *vmx_caps(struct vx_cpu *c);
+const struct vmcs_caps *vmx_caps_slow(struct vx_cpu *c);
+static inline const struct vmcs_caps *vmx_caps(struct vx_cpu *c)
+{
+	return c->vmx.caps_ready ? &c->vmx.caps : vmx_caps_slow(c);
+}
 
 #endif

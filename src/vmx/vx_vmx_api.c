@@ -134,8 +134,18 @@ struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
 	return end(&k);
 }
 
+/*
+ * VMREAD and VMWRITE are most of L0's calls (every exit reads its information): when every
+ * check before the operands passes and the field access succeeds, the outcome is VMsucceed
+ * with nothing else to do; any other case takes the full path, which repeats the (side-effect
+ * free) access and produces the failure, in the SDM's order.
+ */
 struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 {
+	u32 error;
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
+	    vmcs_vmread(&c->vmx.vmcs, vmx_caps(c), enc, 64, val, &error) == VMX_SUCCEED)
+		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 	struct call k;
 	begin(&k, c, VMXI_VMREAD);
 	u64 v = 0;
@@ -149,6 +159,10 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 {
+	u32 error;
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
+	    vmcs_vmwrite(&c->vmx.vmcs, vmx_caps(c), enc, val, 64, &error) == VMX_SUCCEED)
+		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 	struct call k;
 	begin(&k, c, VMXI_VMWRITE);
 	if (proceed(&k))
