@@ -73,6 +73,7 @@ void hv_exit_read(struct hv_vcpu *v)
 {
 	struct hv_exit *e = &v->exit;
 	*e = (struct hv_exit){0};
+	v->cached = 0; /* the exit saved new guest state */
 	hv_exit_decode_reason((u32)hv_vmread(v, VMCS_EXIT_REASON), e);
 	e->qual = hv_vmread(v, VMCS_EXIT_QUALIFICATION);
 	e->rip = hv_vmread(v, VMCS_GUEST_RIP);

@@ -188,6 +188,10 @@ struct hv_vcpu {
 	 * not yet delivered, or another VMCS was loaded): the next entry without an event must
 	 * clear it (run.c). */
 	bool entry_intr_valid;
+	/* hv_vmread's cache of a few guest-state fields (vcpu.c): valid bits, values */
+#define HV_NCACHED 4
+	u8 cached;
+	u64 cache[HV_NCACHED];
 	u64 exits;
 	struct hv_event inject; /* event for the next VM entry */
 	int irq;                /* external interrupt waiting for a window, -1 = none */
