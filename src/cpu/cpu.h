@@ -89,6 +89,22 @@ struct dtr {
 	u32 limit;
 };
 
+/*
+ * Guest segment and descriptor-table registers across VM exits and entries (src/vmx): the
+ * processor state the current VMCS's fields were last saved from, and what loading those
+ * fields last gave, each with the VMCS's seg_gen then.  A VM exit whose state equals the saved
+ * one, the fields untouched since, would store the values already there; a VM entry from
+ * untouched fields would load the same registers again.
+ */
+struct vmx_seg_cache {
+	bool saved, loaded;
+	u64 saved_gen, loaded_gen;
+	struct seg seg[8];
+	struct dtr gdtr, idtr;
+	struct seg img[8];
+	struct dtr img_gdtr, img_idtr;
+};
+
 /* ---- lazy arithmetic flags ---- */
 /*
  * Arithmetic instructions record their operands and result; CF/PF/AF/ZF/SF/OF are computed
@@ -223,7 +239,8 @@ struct vx_cpu {
 	};
 	bool nmi_blocked;
 	struct vmx_state vmx; /* VMX operation (src/vmx) */
-	struct sgx_cpu sgx;   /* enclave mode (src/sgx) */
+	struct vmx_seg_cache vmx_segs;
+	struct sgx_cpu sgx; /* enclave mode (src/sgx) */
 	struct {
 		u64 la;     /* MONITOR: the monitored linear address (its 64-byte line) */
 		bool armed; /* MONITOR armed it; MWAIT disarms it */

@@ -19,6 +19,8 @@
  *                 37.7.2 "Intel SGX Resource Enumeration Leaves": no sub-leaf is valid)
  *   sgx1          CPUID.(12H,0):EAX[1] SGX2 = 0; sgx_lc off: SGX_LC = 0
  */
+#include <string.h>
+
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
 
@@ -115,13 +117,34 @@ void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4
 	}
 }
 
-enum hv_ret hv_exit_cpuid(struct hv_vcpu *v)
+/*
+ * The guest's answer for (leaf, subleaf) under its CR4 and XCR0 (the only guest state the
+ * processor's answer depends on; the filter depends on the VM configuration alone), kept in a
+ * small table as KVM keeps its vCPU's CPUID entries.
+ */
+static void answer(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
-	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4], eff;
+	u64 cr4 = hv_vmread(v, VMCS_GUEST_CR4), xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0);
+	struct hv_cpuid_memo *m = &v->cpuid_memo[(leaf ^ subleaf ^ (leaf >> 27)) % HV_CPUID_MEMO];
+	if (m->valid && m->leaf == leaf && m->subleaf == subleaf && m->cr4 == cr4 &&
+	    m->xcr0 == xcr0) {
+		memcpy(r, m->r, sizeof(m->r));
+		return;
+	}
+	u32 eff;
+	vx_cpu_cpuid(v->cpu, leaf, subleaf, cr4, xcr0, r, &eff);
 	/* The filter applies to the leaf the processor answers (CPUID page: an input above the
 	 * maximum basic or extended leaf returns the highest basic leaf). */
-	cpuid_for_guest(v, leaf, subleaf, r, &eff);
 	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
+	*m = (struct hv_cpuid_memo){
+	    .valid = true, .leaf = leaf, .subleaf = subleaf, .cr4 = cr4, .xcr0 = xcr0};
+	memcpy(m->r, r, sizeof(m->r));
+}
+
+enum hv_ret hv_exit_cpuid(struct hv_vcpu *v)
+{
+	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4];
+	answer(v, leaf, subleaf, r);
 	hv_set_gpr(v, VX_RAX, r[EAX]);
 	hv_set_gpr(v, VX_RBX, r[EBX]);
 	hv_set_gpr(v, VX_RCX, r[ECX]);

@@ -56,6 +56,14 @@ struct hv_nested_ops {
 };
 
 /* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
+/* One remembered CPUID answer (exit_cpuid.c). */
+#define HV_CPUID_MEMO 16
+struct hv_cpuid_memo {
+	bool valid;
+	u32 leaf, subleaf, r[4];
+	u64 cr4, xcr0;
+};
+
 struct hv_exit {
 	u32 full;             /* the raw 32-bit exit reason */
 	u16 basic;            /* bits 15:0 */
@@ -192,6 +200,7 @@ struct hv_vcpu {
 #define HV_NCACHED 4
 	u8 cached;
 	u64 cache[HV_NCACHED];
+	struct hv_cpuid_memo cpuid_memo[HV_CPUID_MEMO];
 	u64 exits;
 	struct hv_event inject; /* event for the next VM entry */
 	int irq;                /* external interrupt waiting for a window, -1 = none */

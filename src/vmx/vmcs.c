@@ -57,6 +57,19 @@ const u64 vmcs_width_mask[VMCS_NSLOTS] = {
 	     ? ~0ull                                                   \
 	     : 0ull)
 
+#define SEG_FIELD(s)                                                                   \
+	(((s) >= VMCS_SLOT_GUEST_ES_SELECTOR && (s) <= VMCS_SLOT_GUEST_TR_SELECTOR) || \
+	 ((s) >= VMCS_SLOT_GUEST_ES_BASE && (s) <= VMCS_SLOT_GUEST_TR_BASE) ||         \
+	 ((s) >= VMCS_SLOT_GUEST_ES_LIMIT && (s) <= VMCS_SLOT_GUEST_TR_LIMIT) ||       \
+	 ((s) >= VMCS_SLOT_GUEST_ES_AR_BYTES && (s) <= VMCS_SLOT_GUEST_TR_AR_BYTES) || \
+	 (s) == VMCS_SLOT_GUEST_GDTR_BASE || (s) == VMCS_SLOT_GUEST_GDTR_LIMIT ||      \
+	 (s) == VMCS_SLOT_GUEST_IDTR_BASE || (s) == VMCS_SLOT_GUEST_IDTR_LIMIT)
+
+const u8 vmcs_slot_seg[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = SEG_FIELD(VMCS_SLOT_##name),
+#include "arch/vmcs_fields.def"
+};
+
 const u64 vmcs_unchecked_bits[VMCS_NSLOTS] = {
 #define VMCS_FIELD(name, enc, width, sdm) \
 	[VMCS_SLOT_##name] =              \

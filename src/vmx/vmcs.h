@@ -27,6 +27,10 @@ struct vmcs {
 	 * (vmentry_check_cached) and no bit those checks read outside the always-checked fields
 	 * (vmcs_unchecked_bits) changed since.  Every store below clears it on such a change. */
 	bool checked;
+	/* Not architectural either: counts the stores to the guest segment and descriptor-table
+	 * fields (vmcs_slot_seg), so VM entry and exit know when those are unchanged
+	 * (src/vmx/vmx_segs.c). */
+	u64 seg_gen;
 	u64 field[VMCS_NSLOTS];
 };
 
@@ -109,6 +113,9 @@ extern const u64 vmcs_width_mask[VMCS_NSLOTS];
  * 0 elsewhere.  src/vmx/vmentry_check.c lists which checks run always and why.
  */
 extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
+/* 1 for the guest-state fields of segment registers (selector, base, limit, access rights)
+ * and of GDTR and IDTR (base, limit). */
+extern const u8 vmcs_slot_seg[VMCS_NSLOTS];
 
 /* Direct accessors for the processor itself (VM entry/exit), no architectural checks.
  * The value is stored as the processor would hold it: truncated to the field's width. */
@@ -122,6 +129,7 @@ static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
 	val &= vmcs_width_mask[s];
 	if ((v->field[s] ^ val) & ~vmcs_unchecked_bits[s])
 		v->checked = false;
+	v->seg_gen += vmcs_slot_seg[s];
 	v->field[s] = val;
 }
 

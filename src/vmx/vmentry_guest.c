@@ -478,7 +478,8 @@ static bool guest_interruptibility(struct vmentry_ctx *c)
 	struct vmentry_result *r = c->r;
 	u64 intr = F(GUEST_INTERRUPTIBILITY_INFO), rf = F(GUEST_RFLAGS);
 	int ev = injected_type(F(VM_ENTRY_INTR_INFO));
-	bool sgx = cpuid_field_get(c->p, CPUID_F_SGX) != 0;
+	/* CPUID.(EAX=07H,ECX=0):EBX.SGX, looked up only when bit 4 asks (every entry runs this) */
+	bool sgx = !(intr & VMX_INTR_ENCLAVE_INTERRUPTION) || cpuid_field_get(c->p, CPUID_F_SGX);
 	/* "The reserved bits (bits 31:5) must be 0.  The field cannot indicate blocking by both
 	 * STI and MOV SS (bits 0 and 1 cannot both be 1).  Bit 0 (blocking by STI) must be 0 if
 	 * the IF flag (bit 9) is 0 in the RFLAGS field." */
@@ -531,7 +532,8 @@ static bool guest_pending_debug(struct vmentry_ctx *c)
 	struct vmentry_result *r = c->r;
 	u64 pde = F(GUEST_PENDING_DBG_EXCEPTIONS), intr = F(GUEST_INTERRUPTIBILITY_INFO);
 	u64 rf = F(GUEST_RFLAGS);
-	bool rtm = cpuid_field_get(c->p, CPUID_F_RTM) != 0;
+	/* CPUID.(EAX=07H,ECX=0):EBX.RTM, looked up only when the RTM bit asks */
+	bool rtm = !(pde & PDE_RTM) || cpuid_field_get(c->p, CPUID_F_RTM);
 	/* "The following checks are performed if any of the following holds: (1) the
 	 * interruptibility-state field indicates blocking by STI; (2) [it] indicates blocking by
 	 * MOV SS; or (3) the activity-state field indicates HLT." */

@@ -10,6 +10,8 @@
  * The guests this processor executes are 64-bit ("IA-32e mode guest" = 1; DESIGN.md section
  * 2): 26.3.2.4 (PDPTEs of PAE paging outside IA-32e mode) never applies.
  */
+#include <string.h>
+
 #include "arch/msr.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
@@ -71,6 +73,14 @@ static void load_guest_control_regs(struct vx_cpu *c)
 static void load_guest_segments(struct vx_cpu *c)
 {
 	const struct vmcs *v = &c->vmx.vmcs;
+	struct vmx_seg_cache *k = &c->vmx_segs;
+	if (k->loaded && k->loaded_gen == v->seg_gen) { /* the fields of the last load */
+		memcpy(c->seg, k->img, sizeof(k->img));
+		c->gdtr = k->img_gdtr;
+		c->idtr = k->img_idtr;
+		c->cpl = (c->seg[SEG_SS].ar >> 5) & 3;
+		return;
+	}
 	for (unsigned s = SEG_ES; s <= SEG_TR; s++) {
 		c->seg[s] = (struct seg){
 		    .sel = (u16)vmcs_get(v, VMCS_SLOT_GUEST_ES_SELECTOR + s),
@@ -82,6 +92,11 @@ static void load_guest_segments(struct vx_cpu *c)
 	c->gdtr = (struct dtr){.base = F(c, GUEST_GDTR_BASE), .limit = (u32)F(c, GUEST_GDTR_LIMIT)};
 	c->idtr = (struct dtr){.base = F(c, GUEST_IDTR_BASE), .limit = (u32)F(c, GUEST_IDTR_LIMIT)};
 	c->cpl = (c->seg[SEG_SS].ar >> 5) & 3;
+	memcpy(k->img, c->seg, sizeof(k->img));
+	k->img_gdtr = c->gdtr;
+	k->img_idtr = c->idtr;
+	k->loaded = true;
+	k->loaded_gen = v->seg_gen;
 }
 
 /* 26.3.2.3 "Loading Guest RIP, RSP, and RFLAGS". */

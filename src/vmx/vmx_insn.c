@@ -98,6 +98,7 @@ bool vmx_outcome_rflags(struct vx_cpu *c, struct vmx_result r)
 void vmx_reset(struct vx_cpu *c)
 {
 	memset(&c->vmx, 0, sizeof(c->vmx));
+	memset(&c->vmx_segs, 0, sizeof(c->vmx_segs));
 	c->vmx.current_vmcs = VMX_VMCS_INVALID;
 	c->vmx.vmxon_ptr = VMX_VMCS_INVALID;
 }
@@ -343,6 +344,7 @@ static void vmcs_load(struct vx_cpu *c, u64 pa)
 {
 	struct vmcs *v = &c->vmx.vmcs;
 	v->checked = false; /* new contents: the next VM entry checks everything */
+	v->seg_gen++;       /* and loads and saves the segment registers whole */
 	v->revision_id = (u32)phys_read(c->phys, pa + VMX_REGION_REVISION, 4);
 	v->abort = (u32)phys_read(c->phys, pa + VMX_REGION_ABORT, 4);
 	c->vmx.launch = (u8)launch_state_of((u32)phys_read(c->phys, pa + VMX_REGION_LAUNCH, 4));

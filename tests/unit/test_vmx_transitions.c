@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The TLB across VM entries and exits (SDM Vol. 3C 28.3.3.1 "Operations that Invalidate
+ * What the processor keeps across VM entries and exits.
+ *
+ * 1. The TLB (SDM Vol. 3C 28.3.3.1 "Operations that Invalidate
  * Cached Mappings"; src/vmx/ept.h "Caching"; docs/decisions.md D75).
  *
  * The guest reads 0x305000 (in 2-MByte page 1 of the fixture's identity map), executes CPUID (a
@@ -10,8 +12,16 @@
  * the mappings of VPID 0000H: the second read sees the new mapping.  With VPID they do not:
  * this processor keeps the guest's context (the stale mapping is still used), until INVVPID,
  * INVEPT, or a change of the guest's paging state (here CR3) that the TLB is keyed on.
+ *
+ * 2. The guest segment registers (27.3.2 "Saving Segment Registers and Descriptor-Table
+ * Registers", 26.3.2.2 "Loading Guest Segment Registers and Descriptor-Table Registers"):
+ * the processor skips a save that would store the values the fields hold and a load from
+ * fields it loaded before (src/vmx/vmexit.c, vmentry_load.c); a segment load by the guest must
+ * still reach the VMCS, and a store to the fields between an exit and an entry the registers.
  */
 #include "vmx_fixture.h"
+
+#include <string.h>
 
 #include "cpu/mmu.h"
 
@@ -134,6 +144,80 @@ static void test_vpid_root_context_kept(void **state)
 	fx_free(f);
 }
 
+/* cpuid; mov ds, ax (ax = 0: DS unusable); cpuid; hlt */
+static struct fx *seg_guest(void)
+{
+	struct fx *f = vt_new();
+	guest_code(f, CODE(0x0f, 0xa2, 0x8e, 0xd8, 0x0f, 0xa2, 0xf4));
+	f->cpu.gpr[0] = 0;
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, GUEST_RIP);
+	assert_int_equal(V(f, GUEST_DS_SELECTOR), 0x10);
+	return f;
+}
+
+static void resume_past_cpuid(struct fx *f)
+{
+	W(f, GUEST_RIP, V(f, GUEST_RIP) + 2);
+	f->cpu.gpr[0] = 0;
+}
+
+/* The guest's MOV DS reaches the next exit's saved state. */
+static void test_segments_saved_after_guest_change(void **state)
+{
+	(void)state;
+	struct fx *f = seg_guest();
+	resume_past_cpuid(f);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, GUEST_RIP + 4);
+	assert_int_equal(V(f, GUEST_DS_SELECTOR), 0);
+	assert_true(V(f, GUEST_DS_AR_BYTES) & BIT(16)); /* unusable */
+	fx_free(f);
+}
+
+/* Stores to the fields between an exit and an entry are loaded; the other registers come
+ * back as saved. */
+static void test_segments_loaded_after_vmwrite(void **state)
+{
+	(void)state;
+	struct fx *f = seg_guest();
+	resume_past_cpuid(f);
+	assert_int_equal(enter_run(f), STEP_VMEXIT); /* second CPUID: the fields as saved */
+	W(f, GUEST_FS_BASE, 0x7fff00001000ull);
+	W(f, GUEST_IDTR_LIMIT, 0x7ff);
+	resume_past_cpuid(f);
+	assert_int_equal(enter_run(f), STEP_HALT);
+	assert_int_equal(f->cpu.seg[SEG_FS].base, 0x7fff00001000ull);
+	assert_int_equal(f->cpu.idtr.limit, 0x7ff);
+	assert_int_equal(f->cpu.seg[SEG_DS].sel, 0);
+	assert_int_equal(f->cpu.seg[SEG_CS].sel, 0x08);
+	fx_free(f);
+}
+
+/* A save with nothing changed leaves the fields as they were, with the same values a full
+ * save stores (a new VMPTRLD of the same region forces the full path). */
+static void test_segment_save_skip_is_exact(void **state)
+{
+	(void)state;
+	struct fx *f = seg_guest();
+	u64 before[VMCS_NSLOTS];
+	memcpy(before, f->cpu.vmx.vmcs.field, sizeof(before));
+	/* again from the same fields: the skip path at the exit */
+	W(f, GUEST_RIP, GUEST_RIP);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
+		if (vmcs_slot_seg[s])
+			assert_int_equal(f->cpu.vmx.vmcs.field[s], before[s]);
+	/* the full path gives the same values */
+	f->cpu.vmx_segs.saved = f->cpu.vmx_segs.loaded = false;
+	W(f, GUEST_RIP, GUEST_RIP);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
+		if (vmcs_slot_seg[s])
+			assert_int_equal(f->cpu.vmx.vmcs.field[s], before[s]);
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +227,9 @@ int main(void)
 	    cmocka_unit_test(test_vpid_invept_invalidates),
 	    cmocka_unit_test(test_vpid_new_cr3_new_context),
 	    cmocka_unit_test(test_vpid_root_context_kept),
+	    cmocka_unit_test(test_segments_saved_after_guest_change),
+	    cmocka_unit_test(test_segments_loaded_after_vmwrite),
+	    cmocka_unit_test(test_segment_save_skip_is_exact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
