@@ -401,36 +401,45 @@ static void load_host_control_regs(struct vx_cpu *c)
 		c->msr.pat = F(c, HOST_IA32_PAT);
 }
 
-static struct seg host_data_seg(u16 sel, u64 base)
+/* Field by field: a struct built on the stack and copied whole stalls on store forwarding. */
+static void set_seg(struct seg *g, u16 sel, u32 ar, u32 limit, u64 base)
+{
+	g->sel = sel;
+	g->ar = ar;
+	g->limit = limit;
+	g->base = base;
+}
+
+static void host_data_seg(struct seg *g, u16 sel, u64 base)
 {
 	/* "The segment is unusable if its selector is loaded with zero"; its other fields are
 	 * then undefined (base kept for FS/GS, "64-bit mode"). */
 	if (sel == 0)
-		return (struct seg){.sel = 0, .ar = AR_UNUSABLE, .base = base};
-	return (struct seg){.sel = sel, .ar = AR_HOST_DATA, .limit = 0xffffffff, .base = base};
+		set_seg(g, 0, AR_UNUSABLE, 0, base);
+	else
+		set_seg(g, sel, AR_HOST_DATA, 0xffffffff, base);
 }
 
 /* 27.5.2 "Loading Host Segment and Descriptor-Table Registers". */
 static void load_host_segments(struct vx_cpu *c)
 {
-	c->seg[SEG_CS] = (struct seg){
-	    .sel = (u16)F(c, HOST_CS_SELECTOR), .ar = AR_HOST_CODE64, .limit = 0xffffffff};
-	c->seg[SEG_SS] = host_data_seg((u16)F(c, HOST_SS_SELECTOR), 0);
-	c->seg[SEG_DS] = host_data_seg((u16)F(c, HOST_DS_SELECTOR), 0);
-	c->seg[SEG_ES] = host_data_seg((u16)F(c, HOST_ES_SELECTOR), 0);
-	c->seg[SEG_FS] =
-	    host_data_seg((u16)F(c, HOST_FS_SELECTOR), vmx_canonical(c, F(c, HOST_FS_BASE)));
-	c->seg[SEG_GS] =
-	    host_data_seg((u16)F(c, HOST_GS_SELECTOR), vmx_canonical(c, F(c, HOST_GS_BASE)));
-	c->seg[SEG_TR] = (struct seg){.sel = (u16)F(c, HOST_TR_SELECTOR),
-				      .ar = AR_HOST_TR,
-				      .limit = 0x67,
-				      .base = vmx_canonical(c, F(c, HOST_TR_BASE))};
+	set_seg(&c->seg[SEG_CS], (u16)F(c, HOST_CS_SELECTOR), AR_HOST_CODE64, 0xffffffff, 0);
+	host_data_seg(&c->seg[SEG_SS], (u16)F(c, HOST_SS_SELECTOR), 0);
+	host_data_seg(&c->seg[SEG_DS], (u16)F(c, HOST_DS_SELECTOR), 0);
+	host_data_seg(&c->seg[SEG_ES], (u16)F(c, HOST_ES_SELECTOR), 0);
+	host_data_seg(&c->seg[SEG_FS], (u16)F(c, HOST_FS_SELECTOR),
+		      vmx_canonical(c, F(c, HOST_FS_BASE)));
+	host_data_seg(&c->seg[SEG_GS], (u16)F(c, HOST_GS_SELECTOR),
+		      vmx_canonical(c, F(c, HOST_GS_BASE)));
+	set_seg(&c->seg[SEG_TR], (u16)F(c, HOST_TR_SELECTOR), AR_HOST_TR, 0x67,
+		vmx_canonical(c, F(c, HOST_TR_BASE)));
 	/* "LDTR ... the selector is cleared to 0000H, the segment is marked unusable". */
-	c->seg[SEG_LDTR] = (struct seg){.ar = AR_UNUSABLE};
+	set_seg(&c->seg[SEG_LDTR], 0, AR_UNUSABLE, 0, 0);
 	/* "The GDTR and IDTR limits are each set to FFFFH." */
-	c->gdtr = (struct dtr){.base = vmx_canonical(c, F(c, HOST_GDTR_BASE)), .limit = 0xffff};
-	c->idtr = (struct dtr){.base = vmx_canonical(c, F(c, HOST_IDTR_BASE)), .limit = 0xffff};
+	c->gdtr.base = vmx_canonical(c, F(c, HOST_GDTR_BASE));
+	c->gdtr.limit = 0xffff;
+	c->idtr.base = vmx_canonical(c, F(c, HOST_IDTR_BASE));
+	c->idtr.limit = 0xffff;
 	c->cpl = 0;
 }
 
