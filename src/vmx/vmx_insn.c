@@ -300,10 +300,29 @@ void vmx_caps_from_profile(const struct cpu_profile *p, struct vmcs_caps *caps)
 	}
 }
 
+/* caps and slot_map from the profile */
+static void caps_load(struct vx_cpu *c)
+{
+	struct vmx_state *x = &c->vmx;
+	vmx_caps_from_profile(cpu_profile_of(c), &x->caps);
+	memset(x->slot_map, 0, sizeof(x->slot_map));
+	for (u32 key = 0; key < ARRAY_SIZE(x->slot_map); key++) {
+		/* the full encoding of key (VMCS_KEY's inverse): index, type, width */
+		u32 enc =
+		    ((key & 0x1ff) << 1) | (((key >> 9) & 3) << 10) | (((key >> 11) & 3) << 13);
+		bool high;
+		int s = vmcs_supported_slot(&x->caps, enc, &high);
+		if (s >= 0)
+			x->slot_map[key] =
+			    (u16)((s + 1) |
+				  (vmcs_slot_width[s] == VMCS_W64 ? VMX_SLOT_MAP_W64 : 0));
+	}
+	x->caps_ready = true;
+}
+
 const struct vmcs_caps *vmx_caps_slow(struct vx_cpu *c)
 {
-	vmx_caps_from_profile(cpu_profile_of(c), &c->vmx.caps);
-	c->vmx.caps_ready = true;
+	caps_load(c);
 	return &c->vmx.caps;
 }
 
@@ -506,8 +525,7 @@ struct vmx_result vmx_insn_vmxon(struct vx_cpu *c, u64 pa)
 	x->vmxon_ptr = pa;
 	x->current_vmcs = VMX_VMCS_INVALID;
 	x->launch = VMX_LAUNCH_UNDEFINED;
-	vmx_caps_from_profile(p, &x->caps);
-	x->caps_ready = true;
+	caps_load(c);
 	return succeed();
 }
 

@@ -118,6 +118,19 @@ static inline bool vmx_insn_vmcs_access_ok(const struct vx_cpu *c)
 	       c->vmx.current_vmcs != VMX_VMCS_INVALID;
 }
 
+/* The slot of a field this processor supports for a VMREAD/VMWRITE with a 64-bit operand
+ * (vmcs_supported_slot's answer through slot_map, after VMXON); -1 otherwise. */
+static inline int vmx_slot(const struct vx_cpu *c, u64 enc, bool *high)
+{
+	if (enc >> 32 || VMCS_ENC_RESERVED(enc))
+		return -1;
+	unsigned m = c->vmx.slot_map[VMCS_KEY(enc)];
+	*high = enc & VMCS_ENC_ACCESS_HIGH;
+	if (!m || (*high && !(m & VMX_SLOT_MAP_W64)))
+		return -1;
+	return (int)(m & ~VMX_SLOT_MAP_W64) - 1;
+}
+
 /* The instructions, once vmx_insn_begin() returned VMX_OUT_CONTINUE.  `pa` is the 64-bit
  * memory operand of VMXON, VMCLEAR, VMPTRLD. */
 struct vmx_result vmx_insn_vmxon(struct vx_cpu *c, u64 pa);

@@ -38,6 +38,8 @@ struct vmx_ple {
 	bool seen; /* a PAUSE at CPL 0 ran since the last VM entry */
 };
 
+#define VMX_SLOT_MAP_W64 0x8000u
+
 struct vmx_state {
 	bool in_vmx;           /* in VMX operation (after VMXON) */
 	bool non_root;         /* in VMX non-root operation */
@@ -47,7 +49,11 @@ struct vmx_state {
 	u64 current_vmcs;      /* current-VMCS pointer; VMX_VMCS_INVALID when there is none */
 	struct vmcs_caps caps; /* fields VMREAD/VMWRITE support (vmx_caps_from_profile) */
 	struct vmcs vmcs;      /* the current VMCS's data, cached by the processor */
-	struct vmx_ple ple;    /* PAUSE-loop exiting (intercept.c) */
+	/* VMCS_KEY(encoding) -> slot + 1 of a field this processor supports, with
+	 * VMX_SLOT_MAP_W64 for a 64-bit field (which has a "high" access); 0: VMREAD/VMWRITE
+	 * fail with error 12.  Built with `caps`: VMREAD's one lookup. */
+	u16 slot_map[1u << 13];
+	struct vmx_ple ple; /* PAUSE-loop exiting (intercept.c) */
 };
 
 /*

@@ -142,10 +142,13 @@ struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
  */
 struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 {
-	u32 error;
-	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
-	    vmcs_vmread(&c->vmx.vmcs, vmx_caps(c), enc, 64, val, &error) == VMX_SUCCEED)
+	bool high;
+	int s;
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0) {
+		u64 x = c->vmx.vmcs.field[s];
+		*val = high ? x >> 32 : x;
 		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+	}
 	struct call k;
 	begin(&k, c, VMXI_VMREAD);
 	u64 v = 0;

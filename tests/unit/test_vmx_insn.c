@@ -1256,6 +1256,32 @@ static void test_read_cap(void **state)
 	fx_free(f);
 }
 
+/* VMREAD's one-lookup path (vmx_slot through slot_map) answers every encoding as the
+ * field table and the profile's caps do (vmcs_supported_slot), on each profile. */
+static void test_slot_map_matches_field_table(void **state)
+{
+	(void)state;
+	const struct cpu_profile *profiles[] = {NULL, cpu_profile_find("icx-nosgx")};
+	for (unsigned k = 0; k < ARRAY_SIZE(profiles); k++) {
+		struct fx *f = setup_profile(profiles[k]);
+		enter_with_vmcs(f, API);
+		const struct vmcs_caps *caps = vmx_caps(&f->cpu);
+		unsigned supported = 0;
+		for (u64 enc = 0; enc < 0x10000; enc++) {
+			bool h1 = false, h2 = false;
+			int a = vmx_slot(&f->cpu, enc, &h1),
+			    b = vmcs_supported_slot(caps, enc, &h2);
+			assert_int_equal(a, b);
+			if (a >= 0)
+				assert_int_equal(h1, h2);
+			supported += a >= 0;
+		}
+		assert_int_equal(vmx_slot(&f->cpu, 1ull << 32, &(bool){0}), -1);
+		assert_true(supported > 150);
+		fx_free(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1291,6 +1317,7 @@ int main(void)
 	    cmocka_unit_test(test_api_keeps_event),
 	    cmocka_unit_test(test_reset),
 	    cmocka_unit_test(test_read_cap),
+	    cmocka_unit_test(test_slot_map_matches_field_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
