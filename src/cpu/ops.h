@@ -170,6 +170,58 @@ op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
 	return op_put_mem(c, i, o, v);
 }
 
+/*
+ * The memory-operand shape compilers emit almost always: a base GPR, an optional index GPR,
+ * 64-bit addressing, no FS/GS override.  Handlers specialised at decode time for it compute
+ * the address with op_la_simple (same value as op_la) and skip the shape tests of op_la.
+ */
+static inline bool op_mem_simple(const struct insn *i, const struct operand *o)
+{
+	return o->kind == OPK_MEM && !o->abs && o->base < 16 &&
+	       (o->index < 16 || o->index == REG_NONE) && i->addrsize == 8 && o->seg != SEG_FS &&
+	       o->seg != SEG_GS;
+}
+
+static inline __attribute__((always_inline)) u64 op_la_simple(const struct vx_cpu *c,
+							      const struct operand *o)
+{
+	u64 ea = c->gpr[o->base] + (u64)(s64)o->disp;
+	if (o->index != REG_NONE)
+		ea += c->gpr[o->index] * o->scale;
+	return ea;
+}
+
+/* Read a `size`-byte operand of a simple shape (op_mem_simple); the TLB hit inline, the
+ * rest (misses, faults, MMIO) through op_get_mem. */
+static inline __attribute__((always_inline)) enum cpu_step op_get_simple(struct vx_cpu *c,
+									 const struct insn *i,
+									 unsigned n, unsigned size,
+									 u64 *v, unsigned acc)
+{
+	const struct operand *o = &i->op[n];
+	u64 la = op_la_simple(c, o);
+	const struct tlb_entry *e =
+	    tlb_hit(c, la, tlb_need(c, (acc & ACC_RMW) ? ACC_WRITE : ACC_READ), size);
+	if (__builtin_expect(e != NULL, 1)) {
+		*v = host_load(e->host + (la & 4095), size);
+		return STEP_RETIRED;
+	}
+	return op_get_mem(c, i, o, v, acc);
+}
+
+static inline __attribute__((always_inline)) enum cpu_step
+op_put_simple(struct vx_cpu *c, const struct insn *i, unsigned n, unsigned size, u64 v)
+{
+	const struct operand *o = &i->op[n];
+	u64 la = op_la_simple(c, o);
+	const struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_WRITE), size);
+	if (__builtin_expect(e != NULL, 1)) {
+		host_store(e->host + (la & 4095), size, v);
+		return STEP_RETIRED;
+	}
+	return op_put_mem(c, i, o, v);
+}
+
 /* Check that one byte at la is writable without writing it (ENTER's allocation). */
 static inline enum cpu_step mem_write_probe(struct vx_cpu *c, u64 la)
 {
