@@ -219,6 +219,41 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 }
 
 /*
+ * Record chaining, the fast path of cpu_run.  `k` is the record of cur_block executed last
+ * (0 = none) and `end` the RIP after it.  When RIP is still `end` and the code page is still
+ * cur_lin (no TLB flush, code write or CPL change since: the same check as fetch), the record
+ * at RIP is rec[k].next once linked, so straight-line code does not go from RIP through the
+ * index: the next record's address no longer waits for the previous instruction's RIP.  A
+ * link stays right until the block is cleared, which discards every record of the block.
+ */
+struct chain {
+	u32 k;
+	u64 end;
+};
+
+static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
+{
+	u64 rip = c->rip;
+	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
+		struct code_block *b = c->cc.cur_block;
+		bool seq = ch->k && rip == ch->end;
+		u32 k = seq ? b->rec[ch->k].next : 0;
+		if (__builtin_expect(!k, 0)) {
+			k = b->idx[rip & 4095];
+			if (seq && k)
+				b->rec[ch->k].next = (u16)k;
+		}
+		if (__builtin_expect(k != 0, 1)) {
+			ch->k = k;
+			ch->end = rip + b->rec[k].len;
+			return execute(c, &b->rec[k]);
+		}
+	}
+	ch->k = 0;
+	return exec_one(c);
+}
+
+/*
  * One step in VMX non-root operation: the events of the instruction boundary (vmx_events.c,
  * in the priority order of SDM Vol. 3A 6.9 and Vol. 3C 25.2 "Other Causes of VM Exits"),
  * then one instruction, then what follows it (the monitor trap flag, 25.5.2).
@@ -265,20 +300,23 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
 	u64 last = c->retired;
 	unsigned stuck = 0;
+	struct chain ch = {0, 0};
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
 		 * outside VMX non-root operation skip cpu_step: two compares. */
 		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1) &&
 		    __builtin_expect(!c->vmx.non_root, 1)) {
-			r = exec_one(c);
+			r = exec_chained(c, &ch);
 		} else {
 			if (c->stop)
 				return STEP_STOP;
+			ch.k = 0;
 			r = cpu_step(c);
 		}
 		if (__builtin_expect(r == STEP_RETIRED, 1))
 			continue;
+		ch.k = 0;
 		if (r == STEP_FAULT) {
 			r = cpu_deliver(c);
 			if (c->retired != last) {
