@@ -193,11 +193,11 @@ static inline const struct insn *fetch(struct vx_cpu *c, enum cpu_step *r)
 	return i;
 }
 
-/* Execute and retire one fetched instruction. */
-static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
+/* Execute and retire the instruction at `rip` (c->rip), whose end is `end` = rip + length. */
+static inline enum cpu_step execute_at(struct vx_cpu *c, const struct insn *i, u64 rip, u64 end)
 {
-	c->insn_rip = c->rip;
-	c->rip += i->len;
+	c->insn_rip = rip;
+	c->rip = end;
 	enum cpu_step r = i->fn(c, i);
 	if (__builtin_expect(r == STEP_RETIRED, 1) || r == STEP_HALT) {
 		c->retired++;
@@ -206,6 +206,12 @@ static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
 	if (r == STEP_FAULT && c->event.type == VMX_INTR_TYPE_HARD_EXCEPTION)
 		c->rip = c->insn_rip; /* faults report the faulting instruction */
 	return r;
+}
+
+/* Execute and retire one fetched instruction. */
+static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
+{
+	return execute_at(c, i, c->rip, c->rip + i->len);
 }
 
 /* Fetch and execute one instruction: a compare, an indirect call and a counter. */
@@ -229,24 +235,27 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 struct chain {
 	u32 k;
 	u64 end;
+	struct insn *rec; /* cur_block->rec when k was set (moves only in fetch_slow) */
 };
 
 static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
 {
 	u64 rip = c->rip;
 	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
-		struct code_block *b = c->cc.cur_block;
 		bool seq = ch->k && rip == ch->end;
-		u32 k = seq ? b->rec[ch->k].next : 0;
+		u32 k = seq ? ch->rec[ch->k].next : 0;
 		if (__builtin_expect(!k, 0)) {
+			struct code_block *b = c->cc.cur_block;
 			k = b->idx[rip & 4095];
 			if (seq && k)
 				b->rec[ch->k].next = (u16)k;
+			ch->rec = b->rec;
 		}
 		if (__builtin_expect(k != 0, 1)) {
+			const struct insn *i = &ch->rec[k];
 			ch->k = k;
-			ch->end = rip + b->rec[k].len;
-			return execute(c, &b->rec[k]);
+			ch->end = rip + i->len;
+			return execute_at(c, i, rip, ch->end);
 		}
 	}
 	ch->k = 0;
@@ -300,7 +309,7 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
 	u64 last = c->retired;
 	unsigned stuck = 0;
-	struct chain ch = {0, 0};
+	struct chain ch = {0, 0, NULL};
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
