@@ -10,26 +10,48 @@
 
 /*
  * Operand forms.  F_ANY goes through op_get/op_put; the others are chosen at decode time
- * (select_alu) for a register destination and a register, immediate or simple memory
- * source (op_mem_simple) of 4 or 8 bytes: the same values as op_get without its dispatch.
+ * (alu_form) for a register destination and a register, immediate or simple memory source
+ * (op_mem_simple), with the operand size fixed where it is 4 or 8: the same values as
+ * op_get and op_put without their dispatch.
  */
-enum form { F_ANY, F_RR, F_RI, F_RM4, F_RM8 };
+enum form { F_ANY, F_RR, F_RI, F_RR4, F_RR8, F_RI4, F_RI8, F_RM4, F_RM8, F_COUNT };
+
+/* The operand size a form fixes (0: the instruction's own). */
+static inline __attribute__((always_inline)) unsigned form_size(enum form f)
+{
+	switch (f) {
+	case F_RR4:
+	case F_RI4:
+	case F_RM4: return 4;
+	case F_RR8:
+	case F_RI8:
+	case F_RM8: return 8;
+	default: return 0;
+	}
+}
+
+/* The operands of a specialised form; false (nothing done) when the memory source is not a
+ * TLB hit on RAM, and the handler then runs the generic form. */
+static inline __attribute__((always_inline)) bool
+alu_fast_operands(struct vx_cpu *c, const struct insn *i, enum form f, u64 *a, u64 *b)
+{
+	unsigned sz = form_size(f);
+	*a = opr_get_sz(c, &i->op[0], sz);
+	switch (f) {
+	case F_RR:
+	case F_RR4:
+	case F_RR8: *b = opr_get_sz(c, &i->op[1], sz); return true;
+	case F_RM4:
+	case F_RM8: return op_load_simple(c, &i->op[1], sz, ACC_READ, b);
+	default: *b = i->imm & size_mask(i->op[1].size); return true;
+	}
+}
 
 static inline __attribute__((always_inline)) enum cpu_step
-alu_operands(struct vx_cpu *c, const struct insn *i, enum form f, bool store, u64 *a, u64 *b)
+alu_operands(struct vx_cpu *c, const struct insn *i, bool store, u64 *a, u64 *b)
 {
-	enum cpu_step r;
-	if (f == F_ANY) {
-		r = op_get(c, i, 0, a, store ? ACC_RMW : 0);
-		return r == STEP_RETIRED ? op_get(c, i, 1, b, 0) : r;
-	}
-	*a = opr_get(c, &i->op[0]);
-	switch (f) {
-	case F_RR: *b = opr_get(c, &i->op[1]); return STEP_RETIRED;
-	case F_RI: *b = i->imm & size_mask(i->op[1].size); return STEP_RETIRED;
-	case F_RM4: return op_get_simple(c, i, 1, 4, b, 0);
-	default: return op_get_simple(c, i, 1, 8, b, 0);
-	}
+	enum cpu_step r = op_get(c, i, 0, a, store ? ACC_RMW : 0);
+	return r == STEP_RETIRED ? op_get(c, i, 1, b, 0) : r;
 }
 
 static inline __attribute__((always_inline)) enum cpu_step
@@ -37,20 +59,23 @@ alu_result(struct vx_cpu *c, const struct insn *i, enum form f, u64 res)
 {
 	if (f == F_ANY)
 		return op_put(c, i, 0, res);
-	opr_put(c, &i->op[0], res);
+	opr_put_sz(c, &i->op[0], form_size(f), res);
 	return STEP_RETIRED;
 }
 
 /* LOCK is legal only with a memory destination (Zydis rejects the register forms). */
 static inline __attribute__((always_inline)) enum cpu_step
-binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store, enum form f)
+binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store, enum form f, op_fn *slow)
 {
 	u64 a, b;
-	unsigned size = i->op[0].size;
-	enum cpu_step r = alu_operands(c, i, f, store, &a, &b);
-	if (r != STEP_RETIRED)
+	unsigned size = form_size(f) ? form_size(f) : i->op[0].size;
+	u64 m = size_mask_sz(form_size(f), size);
+	enum cpu_step r = STEP_RETIRED;
+	if (f != F_ANY && !alu_fast_operands(c, i, f, &a, &b))
+		return slow(c, i);
+	if (f == F_ANY && (r = alu_operands(c, i, store, &a, &b)) != STEP_RETIRED)
 		return r;
-	b &= size_mask(size);
+	b &= m;
 	u64 res, cin = 0;
 	switch (op) {
 	case LF_ADD: res = a + b; break;
@@ -65,7 +90,7 @@ binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store, enum 
 		break;
 	default: res = 0; break;
 	}
-	res &= size_mask(size);
+	res &= m;
 	if (store && (r = alu_result(c, i, f, res)) != STEP_RETIRED)
 		return r;
 	lf_set(c, op, size, a, b, res);
@@ -75,36 +100,39 @@ binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store, enum 
 
 static enum cpu_step op_add(struct vx_cpu *c, const struct insn *i)
 {
-	return binop(c, i, LF_ADD, true, F_ANY);
+	return binop(c, i, LF_ADD, true, F_ANY, NULL);
 }
 static enum cpu_step op_adc(struct vx_cpu *c, const struct insn *i)
 {
-	return binop(c, i, LF_ADC, true, F_ANY);
+	return binop(c, i, LF_ADC, true, F_ANY, NULL);
 }
 static enum cpu_step op_sub(struct vx_cpu *c, const struct insn *i)
 {
-	return binop(c, i, LF_SUB, true, F_ANY);
+	return binop(c, i, LF_SUB, true, F_ANY, NULL);
 }
 static enum cpu_step op_sbb(struct vx_cpu *c, const struct insn *i)
 {
-	return binop(c, i, LF_SBB, true, F_ANY);
+	return binop(c, i, LF_SBB, true, F_ANY, NULL);
 }
 static enum cpu_step op_cmp(struct vx_cpu *c, const struct insn *i)
 {
-	return binop(c, i, LF_SUB, false, F_ANY);
+	return binop(c, i, LF_SUB, false, F_ANY, NULL);
 }
 
 enum logic { L_AND, L_OR, L_XOR };
 
 static inline __attribute__((always_inline)) enum cpu_step
-logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store, enum form f)
+logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store, enum form f, op_fn *slow)
 {
 	u64 a, b;
-	unsigned size = i->op[0].size;
-	enum cpu_step r = alu_operands(c, i, f, store, &a, &b);
-	if (r != STEP_RETIRED)
+	unsigned size = form_size(f) ? form_size(f) : i->op[0].size;
+	u64 m = size_mask_sz(form_size(f), size);
+	enum cpu_step r = STEP_RETIRED;
+	if (f != F_ANY && !alu_fast_operands(c, i, f, &a, &b))
+		return slow(c, i);
+	if (f == F_ANY && (r = alu_operands(c, i, store, &a, &b)) != STEP_RETIRED)
 		return r;
-	u64 res = (l == L_AND ? a & b : l == L_OR ? a | b : a ^ b) & size_mask(size);
+	u64 res = (l == L_AND ? a & b : l == L_OR ? a | b : a ^ b) & m;
 	if (store && (r = alu_result(c, i, f, res)) != STEP_RETIRED)
 		return r;
 	lf_set(c, LF_LOGIC, size, a, b, res);
@@ -113,19 +141,19 @@ logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store, enum for
 
 static enum cpu_step op_and(struct vx_cpu *c, const struct insn *i)
 {
-	return logic(c, i, L_AND, true, F_ANY);
+	return logic(c, i, L_AND, true, F_ANY, NULL);
 }
 static enum cpu_step op_or(struct vx_cpu *c, const struct insn *i)
 {
-	return logic(c, i, L_OR, true, F_ANY);
+	return logic(c, i, L_OR, true, F_ANY, NULL);
 }
 static enum cpu_step op_xor(struct vx_cpu *c, const struct insn *i)
 {
-	return logic(c, i, L_XOR, true, F_ANY);
+	return logic(c, i, L_XOR, true, F_ANY, NULL);
 }
 static enum cpu_step op_test(struct vx_cpu *c, const struct insn *i)
 {
-	return logic(c, i, L_AND, false, F_ANY);
+	return logic(c, i, L_AND, false, F_ANY, NULL);
 }
 
 /* INC/DEC keep CF (it is saved into the lazy record as carry_in). */
@@ -178,41 +206,41 @@ static enum cpu_step op_not(struct vx_cpu *c, const struct insn *i)
 }
 
 /* The specialised forms of one ALU instruction and the decode-time choice among them. */
-#define ALU_FORMS(name, body, ...)                                                           \
-	static enum cpu_step name##_rr(struct vx_cpu *c, const struct insn *i)               \
-	{                                                                                    \
-		return body(c, i, __VA_ARGS__, F_RR);                                        \
-	}                                                                                    \
-	static enum cpu_step name##_ri(struct vx_cpu *c, const struct insn *i)               \
-	{                                                                                    \
-		return body(c, i, __VA_ARGS__, F_RI);                                        \
-	}                                                                                    \
-	static enum cpu_step name##_rm4(struct vx_cpu *c, const struct insn *i)              \
-	{                                                                                    \
-		return body(c, i, __VA_ARGS__, F_RM4);                                       \
-	}                                                                                    \
-	static enum cpu_step name##_rm8(struct vx_cpu *c, const struct insn *i)              \
-	{                                                                                    \
-		return body(c, i, __VA_ARGS__, F_RM8);                                       \
-	}                                                                                    \
-	static op_fn *select_##name(const struct insn *i)                                    \
-	{                                                                                    \
-		op_fn *const forms[] = {name, name##_rr, name##_ri, name##_rm4, name##_rm8}; \
-		return forms[alu_form(i)];                                                   \
+#define ALU_FORM(name, body, form, sfx, ...)                                   \
+	static enum cpu_step name##sfx(struct vx_cpu *c, const struct insn *i) \
+	{                                                                      \
+		return body(c, i, __VA_ARGS__, form, name);                    \
+	}
+#define ALU_FORMS(name, body, ...)                                                  \
+	ALU_FORM(name, body, F_RR, _rr, __VA_ARGS__)                                \
+	ALU_FORM(name, body, F_RI, _ri, __VA_ARGS__)                                \
+	ALU_FORM(name, body, F_RR4, _rr4, __VA_ARGS__)                              \
+	ALU_FORM(name, body, F_RR8, _rr8, __VA_ARGS__)                              \
+	ALU_FORM(name, body, F_RI4, _ri4, __VA_ARGS__)                              \
+	ALU_FORM(name, body, F_RI8, _ri8, __VA_ARGS__)                              \
+	ALU_FORM(name, body, F_RM4, _rm4, __VA_ARGS__)                              \
+	ALU_FORM(name, body, F_RM8, _rm8, __VA_ARGS__)                              \
+	static op_fn *select_##name(const struct insn *i)                           \
+	{                                                                           \
+		op_fn *const forms[F_COUNT] = {name,       name##_rr,  name##_ri,   \
+					       name##_rr4, name##_rr8, name##_ri4,  \
+					       name##_ri8, name##_rm4, name##_rm8}; \
+		return forms[alu_form(i)];                                          \
 	}
 
 /* The operand form of a two-operand ALU instruction (F_ANY when no specialisation fits). */
 static enum form alu_form(const struct insn *i)
 {
 	const struct operand *d = &i->op[0], *s = &i->op[1];
+	bool wide = d->size == 4 || d->size == 8;
 	if (i->nops != 2 || d->kind != OPK_REG || (i->prefix & INSN_LOCK))
 		return F_ANY;
 	if (s->kind == OPK_REG)
-		return F_RR;
+		return !wide ? F_RR : d->size == 4 ? F_RR4 : F_RR8;
 	if (s->kind == OPK_IMM)
-		return F_RI;
-	if (s->kind == OPK_MEM && op_mem_simple(i, s) && (s->size == 4 || s->size == 8))
-		return s->size == 4 ? F_RM4 : F_RM8;
+		return !wide ? F_RI : d->size == 4 ? F_RI4 : F_RI8;
+	if (s->kind == OPK_MEM && op_mem_simple(i, s) && wide && s->size == d->size)
+		return d->size == 4 ? F_RM4 : F_RM8;
 	return F_ANY;
 }
 

@@ -29,6 +29,12 @@ static enum cpu_step op_mov_r_r(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
+static enum cpu_step op_mov_r32_r32(struct vx_cpu *c, const struct insn *i)
+{
+	c->gpr[i->op[0].reg] = (u32)c->gpr[i->op[1].reg];
+	return STEP_RETIRED;
+}
+
 static enum cpu_step op_mov_r_i(struct vx_cpu *c, const struct insn *i)
 {
 	opr_put(c, &i->op[0], i->imm);
@@ -55,19 +61,23 @@ static enum cpu_step op_mov_m_i(struct vx_cpu *c, const struct insn *i)
 }
 
 /* MOV between a register and a simple memory operand (op_mem_simple), one handler per
- * operand size so that the access width is a constant. */
+ * operand size so that the access width is a constant; anything but a TLB hit on RAM goes
+ * to the generic form. */
 #define MOV_SIMPLE(sz)                                                               \
 	static enum cpu_step op_mov_r_ms##sz(struct vx_cpu *c, const struct insn *i) \
 	{                                                                            \
 		u64 v;                                                               \
-		enum cpu_step r = op_get_simple(c, i, 1, sz, &v, 0);                 \
-		if (r == STEP_RETIRED)                                               \
-			opr_put(c, &i->op[0], v);                                    \
-		return r;                                                            \
+		if (!op_load_simple(c, &i->op[1], sz, ACC_READ, &v))                 \
+			return op_mov_r_m(c, i);                                     \
+		opr_put_sz(c, &i->op[0], sz >= 4 ? sz : 0, v);                       \
+		return STEP_RETIRED;                                                 \
 	}                                                                            \
 	static enum cpu_step op_mov_ms_r##sz(struct vx_cpu *c, const struct insn *i) \
 	{                                                                            \
-		return op_put_simple(c, i, 0, sz, opr_get(c, &i->op[1]));            \
+		u64 v = opr_get_sz(c, &i->op[1], sz >= 4 ? sz : 0);                  \
+		if (!op_store_simple(c, &i->op[0], sz, v))                           \
+			return op_mov_m_r(c, i);                                     \
+		return STEP_RETIRED;                                                 \
 	}
 MOV_SIMPLE(1)
 MOV_SIMPLE(2)
@@ -95,7 +105,9 @@ static op_fn *select_mov(const struct insn *i)
 	if (i->nops != 2 || d->kind == OPK_SPECIAL || s->kind == OPK_SPECIAL)
 		return op_mov;
 	if (d->kind == OPK_REG && s->kind == OPK_REG)
-		return d->size == 8 && s->size == 8 ? op_mov_r64_r64 : op_mov_r_r;
+		return d->size == 8 && s->size == 8   ? op_mov_r64_r64
+		       : d->size == 4 && s->size == 4 ? op_mov_r32_r32
+						      : op_mov_r_r;
 	if (d->kind == OPK_REG && s->kind == OPK_IMM)
 		return op_mov_r_i;
 	if (d->kind == OPK_REG && s->kind == OPK_MEM)
@@ -130,15 +142,16 @@ static enum cpu_step op_movzx_r_m(struct vx_cpu *c, const struct insn *i)
 	return r;
 }
 
-/* MOVZX reg, byte/word at a simple address (op_mem_simple): the width a constant. */
+/* MOVZX r32/r64, byte/word at a simple address (op_mem_simple): the width a constant; the
+ * zero-extended value is the whole new register either way. */
 #define MOVZX_SIMPLE(sz)                                                               \
 	static enum cpu_step op_movzx_r_ms##sz(struct vx_cpu *c, const struct insn *i) \
 	{                                                                              \
 		u64 v;                                                                 \
-		enum cpu_step r = op_get_simple(c, i, 1, sz, &v, 0);                   \
-		if (r == STEP_RETIRED)                                                 \
-			opr_put(c, &i->op[0], v);                                      \
-		return r;                                                              \
+		if (!op_load_simple(c, &i->op[1], sz, ACC_READ, &v))                   \
+			return op_movzx_r_m(c, i);                                     \
+		c->gpr[i->op[0].reg & 15] = v; /* 4- or 8-byte destination */          \
+		return STEP_RETIRED;                                                   \
 	}
 MOVZX_SIMPLE(1)
 MOVZX_SIMPLE(2)
@@ -147,7 +160,8 @@ static op_fn *select_movzx(const struct insn *i)
 {
 	if (i->nops != 2 || i->op[0].kind != OPK_REG || i->op[1].kind != OPK_MEM)
 		return op_movzx;
-	if (op_mem_simple(i, &i->op[1]) && (i->op[1].size == 1 || i->op[1].size == 2))
+	if (op_mem_simple(i, &i->op[1]) && (i->op[1].size == 1 || i->op[1].size == 2) &&
+	    i->op[0].size >= 4)
 		return i->op[1].size == 1 ? op_movzx_r_ms1 : op_movzx_r_ms2;
 	return op_movzx_r_m;
 }
