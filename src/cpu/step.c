@@ -226,10 +226,11 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 
 /*
  * Record chaining, the fast path of cpu_run.  `k` is the record of cur_block executed last
- * (0 = none) and `end` the RIP after it.  When RIP is still `end` and the code page is still
- * cur_lin (no TLB flush, code write or CPL change since: the same check as fetch), the record
- * at RIP is rec[k].next once linked, so straight-line code does not go from RIP through the
- * index: the next record's address no longer waits for the previous instruction's RIP.  A
+ * (0 = none) and `end` the RIP after it.  While the code page is still cur_lin (no TLB flush,
+ * code write or CPL change since: the same check as fetch), a record links the record at
+ * two fixed linear addresses in its page: `next` at `end` (straight-line code) and `alt` at
+ * `end` + imm (the target of a relative branch; for other instructions an address like any
+ * other).  Following a link, the next record's address does not wait for RIP -> index.  A
  * link stays right until the block is cleared, which discards every record of the block.
  */
 struct chain {
@@ -238,17 +239,28 @@ struct chain {
 	struct insn *rec; /* cur_block->rec when k was set (moves only in fetch_slow) */
 };
 
+/* The link of record ch->k that covers `rip`, NULL if none does. */
+static inline u16 *chain_link(struct chain *ch, u64 rip)
+{
+	if (!ch->k)
+		return NULL;
+	struct insn *p = &ch->rec[ch->k];
+	if (__builtin_expect(rip == ch->end, 1))
+		return &p->next;
+	return rip == ch->end + p->imm ? &p->alt : NULL;
+}
+
 static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
 {
 	u64 rip = c->rip;
 	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
-		bool seq = ch->k && rip == ch->end;
-		u32 k = seq ? ch->rec[ch->k].next : 0;
+		u16 *link = chain_link(ch, rip);
+		u32 k = link ? *link : 0;
 		if (__builtin_expect(!k, 0)) {
 			struct code_block *b = c->cc.cur_block;
 			k = b->idx[rip & 4095];
-			if (seq && k)
-				b->rec[ch->k].next = (u16)k;
+			if (link && k)
+				*link = (u16)k;
 			ch->rec = b->rec;
 		}
 		if (__builtin_expect(k != 0, 1)) {
