@@ -225,8 +225,8 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 }
 
 /*
- * Record chaining, the fast path of cpu_run.  `k` is the record of cur_block executed last
- * (0 = none) and `end` the RIP after it.  While the code page is still cur_lin (no TLB flush,
+ * Record chaining, the fast path of cpu_run.  `p` is the record of cur_block executed last
+ * (NULL = none) and `end` the RIP after it.  While the code page is still cur_lin (no TLB flush,
  * code write or CPL change since: the same check as fetch), a record links the record at
  * two fixed linear addresses in its page: `next` at `end` (straight-line code) and `alt` at
  * `end` + imm (the target of a relative branch; for other instructions an address like any
@@ -234,17 +234,17 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
  * link stays right until the block is cleared, which discards every record of the block.
  */
 struct chain {
-	u32 k;
+	struct insn *p; /* &rec[k], NULL when k = 0 */
 	u64 end;
-	struct insn *rec; /* cur_block->rec when k was set (moves only in fetch_slow) */
+	struct insn *rec; /* cur_block->rec when p was set (moves only in fetch_slow) */
 };
 
-/* The link of record ch->k that covers `rip`, NULL if none does. */
+/* The link of record ch->p that covers `rip`, NULL if none does. */
 static inline u16 *chain_link(struct chain *ch, u64 rip)
 {
-	if (!ch->k)
+	struct insn *p = ch->p;
+	if (!p)
 		return NULL;
-	struct insn *p = &ch->rec[ch->k];
 	if (__builtin_expect(rip == ch->end, 1))
 		return &p->next;
 	return rip == ch->end + p->imm ? &p->alt : NULL;
@@ -264,13 +264,12 @@ static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
 			ch->rec = b->rec;
 		}
 		if (__builtin_expect(k != 0, 1)) {
-			const struct insn *i = &ch->rec[k];
-			ch->k = k;
-			ch->end = rip + i->len;
-			return execute_at(c, i, rip, ch->end);
+			ch->p = &ch->rec[k];
+			ch->end = rip + ch->p->len;
+			return execute_at(c, ch->p, rip, ch->end);
 		}
 	}
-	ch->k = 0;
+	ch->p = NULL;
 	return exec_one(c);
 }
 
@@ -321,7 +320,7 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
 	u64 last = c->retired;
 	unsigned stuck = 0;
-	struct chain ch = {0, 0, NULL};
+	struct chain ch = {NULL, 0, NULL};
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
@@ -332,12 +331,12 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 		} else {
 			if (c->stop)
 				return STEP_STOP;
-			ch.k = 0;
+			ch.p = NULL;
 			r = cpu_step(c);
 		}
 		if (__builtin_expect(r == STEP_RETIRED, 1))
 			continue;
-		ch.k = 0;
+		ch.p = NULL;
 		if (r == STEP_FAULT) {
 			r = cpu_deliver(c);
 			if (c->retired != last) {
