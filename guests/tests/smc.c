@@ -45,6 +45,44 @@ static void test_patch_next_instruction(void)
 	report(again == 7 && p[8] == 7, "the patched code stays patched");
 }
 
+/*
+ * A loop run often enough that the processor's decoded records of it are linked to each
+ * other (straight-line successors and branch targets), then patched: between runs (the add's
+ * immediate; the back edge's displacement) and by the loop itself halfway through.
+ */
+static void test_hot_loop(void)
+{
+	u8 *p = buf + 256;
+	static const u8 code[] = {0x31, 0xc0,                   /* xor eax, eax */
+				  0xb9, 0x64, 0x00, 0x00, 0x00, /* mov ecx, 100 */
+				  0x83, 0xc0, 0x01,             /* L: add eax, 1 */
+				  0xff, 0xc9,                   /* dec ecx */
+				  0x75, 0xf9,                   /* jnz L */
+				  0xc3};
+	memcpy(p, code, sizeof(code));
+	u64 a = ((fn_t *)p)();
+	p[9] = 2; /* add eax, 2 */
+	u64 b = ((fn_t *)p)();
+	p[13] = 0xfc; /* jnz to the dec: the add runs once */
+	u64 c = ((fn_t *)p)();
+	report(a == 100 && b == 200 && c == 2, "patched hot loop: %lu %lu %lu", a, b, c);
+
+	static const u8 self[] = {0x31, 0xc0,                   /* xor eax, eax */
+				  0xb9, 0x64, 0x00, 0x00, 0x00, /* mov ecx, 100 */
+				  0x83, 0xc0, 0x01,             /* L: add eax, 1 */
+				  0x83, 0xf9, 0x32,             /* cmp ecx, 50 */
+				  0x75, 0x07,                   /* jne S */
+				  0xc6, 0x05, 0xf3, 0xff, 0xff,
+				  0xff, 0x03, /* mov byte [L + 2], 3 */
+				  0xff, 0xc9, /* S: dec ecx */
+				  0x75, 0xed, /* jnz L */
+				  0xc3};
+	p = buf + 512;
+	memcpy(p, self, sizeof(self));
+	u64 d = ((fn_t *)p)();
+	report(d == 51 + 49 * 3, "loop patching itself halfway: %lu", d);
+}
+
 static void test_alias(void)
 {
 	u64 alias = pt_alias((u64)buf, PTE_P | PTE_W);
@@ -78,6 +116,7 @@ int main(struct vx_boot_info *bi)
 	page_alloc(); /* the next page, for the page-crossing case */
 	test_patch_between_calls();
 	test_patch_next_instruction();
+	test_hot_loop();
 	test_alias();
 	test_page_crossing();
 	return report_summary();

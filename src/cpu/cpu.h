@@ -67,6 +67,9 @@ struct insn {
 	u8 imm2;     /* second immediate (ENTER's nesting level) */
 	u8 seg_ovr;  /* SEG_FS / SEG_GS from a 64H/65H prefix, else SEG_DS (implicit operands) */
 	struct operand op[3];
+	/* decode cache links set by cpu_run (step.c): the records (index in rec[], 0 = not
+	 * linked yet) at the address after this instruction and at that address + imm */
+	u16 next, alt;
 };
 
 #define INSN_LOCK 1u

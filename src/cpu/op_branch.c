@@ -42,6 +42,42 @@ static enum cpu_step op_jcc(struct vx_cpu *c, const struct insn *i)
 	return jump(c, c->rip + i->imm);
 }
 
+/* Jcc with the condition a constant, one handler per condition code chosen at decode time:
+ * cpu_cond_fast then folds to the one test the condition needs. */
+#define JCC(cc)                                                                 \
+	static enum cpu_step op_jcc##cc(struct vx_cpu *c, const struct insn *i) \
+	{                                                                       \
+		if (!cpu_cond_fast(c, cc))                                      \
+			return STEP_RETIRED;                                    \
+		return jump(c, c->rip + i->imm);                                \
+	}
+JCC(0)
+JCC(1)
+JCC(2)
+JCC(3)
+JCC(4)
+JCC(5)
+JCC(6)
+JCC(7)
+JCC(8)
+JCC(9)
+JCC(10)
+JCC(11)
+JCC(12)
+JCC(13)
+JCC(14)
+JCC(15)
+
+static op_fn *const jcc_of[16] = {
+    op_jcc0, op_jcc1, op_jcc2,  op_jcc3,  op_jcc4,  op_jcc5,  op_jcc6,  op_jcc7,
+    op_jcc8, op_jcc9, op_jcc10, op_jcc11, op_jcc12, op_jcc13, op_jcc14, op_jcc15,
+};
+
+static op_fn *select_jcc(const struct insn *i)
+{
+	return jcc_of[i->cc & 15];
+}
+
 /* Count register per address size: RCX, or ECX with a 0x67 prefix. */
 static u64 count_reg(const struct vx_cpu *c, const struct insn *i)
 {
@@ -112,4 +148,14 @@ static const struct op_def defs[] = {
     {ZYDIS_MNEMONIC_JECXZ, op_jrcxz}, {ZYDIS_MNEMONIC_LOOP, op_loop},
     {ZYDIS_MNEMONIC_LOOPE, op_loop},  {ZYDIS_MNEMONIC_LOOPNE, op_loop},
 };
-OP_FAMILY_DEFINE(branch, defs);
+static const struct op_select sels[] = {
+    {ZYDIS_MNEMONIC_JO, select_jcc},  {ZYDIS_MNEMONIC_JNO, select_jcc},
+    {ZYDIS_MNEMONIC_JB, select_jcc},  {ZYDIS_MNEMONIC_JNB, select_jcc},
+    {ZYDIS_MNEMONIC_JZ, select_jcc},  {ZYDIS_MNEMONIC_JNZ, select_jcc},
+    {ZYDIS_MNEMONIC_JBE, select_jcc}, {ZYDIS_MNEMONIC_JNBE, select_jcc},
+    {ZYDIS_MNEMONIC_JS, select_jcc},  {ZYDIS_MNEMONIC_JNS, select_jcc},
+    {ZYDIS_MNEMONIC_JP, select_jcc},  {ZYDIS_MNEMONIC_JNP, select_jcc},
+    {ZYDIS_MNEMONIC_JL, select_jcc},  {ZYDIS_MNEMONIC_JNL, select_jcc},
+    {ZYDIS_MNEMONIC_JLE, select_jcc}, {ZYDIS_MNEMONIC_JNLE, select_jcc},
+};
+OP_FAMILY_DEFINE_SEL(branch, defs, sels);

@@ -29,6 +29,12 @@ static enum cpu_step op_mov_r_r(struct vx_cpu *c, const struct insn *i)
 	return STEP_RETIRED;
 }
 
+static enum cpu_step op_mov_r32_r32(struct vx_cpu *c, const struct insn *i)
+{
+	c->gpr[i->op[0].reg] = (u32)c->gpr[i->op[1].reg];
+	return STEP_RETIRED;
+}
+
 static enum cpu_step op_mov_r_i(struct vx_cpu *c, const struct insn *i)
 {
 	opr_put(c, &i->op[0], i->imm);
@@ -54,19 +60,60 @@ static enum cpu_step op_mov_m_i(struct vx_cpu *c, const struct insn *i)
 	return op_put(c, i, 0, i->imm);
 }
 
+/* MOV between a register and a simple memory operand (op_mem_simple), one handler per
+ * operand size so that the access width is a constant; anything but a TLB hit on RAM goes
+ * to the generic form. */
+#define MOV_SIMPLE(sz)                                                               \
+	static enum cpu_step op_mov_r_ms##sz(struct vx_cpu *c, const struct insn *i) \
+	{                                                                            \
+		u64 v;                                                               \
+		if (!op_load_simple(c, &i->op[1], sz, ACC_READ, &v))                 \
+			return op_mov_r_m(c, i);                                     \
+		opr_put_sz(c, &i->op[0], sz >= 4 ? sz : 0, v);                       \
+		return STEP_RETIRED;                                                 \
+	}                                                                            \
+	static enum cpu_step op_mov_ms_r##sz(struct vx_cpu *c, const struct insn *i) \
+	{                                                                            \
+		u64 v = opr_get_sz(c, &i->op[1], sz >= 4 ? sz : 0);                  \
+		if (!op_store_simple(c, &i->op[0], sz, v))                           \
+			return op_mov_m_r(c, i);                                     \
+		return STEP_RETIRED;                                                 \
+	}
+MOV_SIMPLE(1)
+MOV_SIMPLE(2)
+MOV_SIMPLE(4)
+MOV_SIMPLE(8)
+
+static op_fn *const mov_r_ms[9] = {
+    [1] = op_mov_r_ms1, [2] = op_mov_r_ms2, [4] = op_mov_r_ms4, [8] = op_mov_r_ms8};
+static op_fn *const mov_ms_r[9] = {
+    [1] = op_mov_ms_r1, [2] = op_mov_ms_r2, [4] = op_mov_ms_r4, [8] = op_mov_ms_r8};
+
+/* The handler for MOV reg, mem or mem, reg: sized and simple-address when possible. */
+static op_fn *select_mov_mem(const struct insn *i, bool load)
+{
+	const struct operand *m = &i->op[load ? 1 : 0];
+	op_fn *f = m->size <= 8 ? (load ? mov_r_ms : mov_ms_r)[m->size] : NULL;
+	if (f && op_mem_simple(i, m))
+		return f;
+	return load ? op_mov_r_m : op_mov_m_r;
+}
+
 static op_fn *select_mov(const struct insn *i)
 {
 	const struct operand *d = &i->op[0], *s = &i->op[1];
 	if (i->nops != 2 || d->kind == OPK_SPECIAL || s->kind == OPK_SPECIAL)
 		return op_mov;
 	if (d->kind == OPK_REG && s->kind == OPK_REG)
-		return d->size == 8 && s->size == 8 ? op_mov_r64_r64 : op_mov_r_r;
+		return d->size == 8 && s->size == 8   ? op_mov_r64_r64
+		       : d->size == 4 && s->size == 4 ? op_mov_r32_r32
+						      : op_mov_r_r;
 	if (d->kind == OPK_REG && s->kind == OPK_IMM)
 		return op_mov_r_i;
 	if (d->kind == OPK_REG && s->kind == OPK_MEM)
-		return op_mov_r_m;
+		return select_mov_mem(i, true);
 	if (d->kind == OPK_MEM && s->kind == OPK_REG)
-		return op_mov_m_r;
+		return select_mov_mem(i, false);
 	if (d->kind == OPK_MEM && s->kind == OPK_IMM)
 		return op_mov_m_i;
 	return op_mov;
@@ -95,10 +142,28 @@ static enum cpu_step op_movzx_r_m(struct vx_cpu *c, const struct insn *i)
 	return r;
 }
 
+/* MOVZX r32/r64, byte/word at a simple address (op_mem_simple): the width a constant; the
+ * zero-extended value is the whole new register either way. */
+#define MOVZX_SIMPLE(sz)                                                               \
+	static enum cpu_step op_movzx_r_ms##sz(struct vx_cpu *c, const struct insn *i) \
+	{                                                                              \
+		u64 v;                                                                 \
+		if (!op_load_simple(c, &i->op[1], sz, ACC_READ, &v))                   \
+			return op_movzx_r_m(c, i);                                     \
+		c->gpr[i->op[0].reg & 15] = v; /* 4- or 8-byte destination */          \
+		return STEP_RETIRED;                                                   \
+	}
+MOVZX_SIMPLE(1)
+MOVZX_SIMPLE(2)
+
 static op_fn *select_movzx(const struct insn *i)
 {
-	return i->nops == 2 && i->op[0].kind == OPK_REG && i->op[1].kind == OPK_MEM ? op_movzx_r_m
-										    : op_movzx;
+	if (i->nops != 2 || i->op[0].kind != OPK_REG || i->op[1].kind != OPK_MEM)
+		return op_movzx;
+	if (op_mem_simple(i, &i->op[1]) && (i->op[1].size == 1 || i->op[1].size == 2) &&
+	    i->op[0].size >= 4)
+		return i->op[1].size == 1 ? op_movzx_r_ms1 : op_movzx_r_ms2;
+	return op_movzx_r_m;
 }
 
 static enum cpu_step op_movsx(struct vx_cpu *c, const struct insn *i)
@@ -115,6 +180,18 @@ static enum cpu_step op_lea(struct vx_cpu *c, const struct insn *i)
 	o.seg = SEG_DS;
 	reg_set(c, i->op[0].reg, i->op[0].size, op_la(c, i, &o));
 	return STEP_RETIRED;
+}
+
+/* LEA of a simple address (op_mem_simple): no segment base either way. */
+static enum cpu_step op_lea_s(struct vx_cpu *c, const struct insn *i)
+{
+	opr_put(c, &i->op[0], op_la_simple(c, &i->op[1]));
+	return STEP_RETIRED;
+}
+
+static op_fn *select_lea(const struct insn *i)
+{
+	return i->op[0].kind == OPK_REG && op_mem_simple(i, &i->op[1]) ? op_lea_s : op_lea;
 }
 
 /* XCHG with memory is always locked (SDM XCHG); the model is single-threaded per access. */
@@ -230,5 +307,6 @@ static const struct op_def defs[] = {
 static const struct op_select sels[] = {
     {ZYDIS_MNEMONIC_MOV, select_mov},
     {ZYDIS_MNEMONIC_MOVZX, select_movzx},
+    {ZYDIS_MNEMONIC_LEA, select_lea},
 };
 OP_FAMILY_DEFINE_SEL(mov, defs, sels);

@@ -56,13 +56,13 @@ static unsigned count_mask(unsigned size)
 	return size == 8 ? 0x3f : 0x1f;
 }
 
-static u64 msb(u64 v, unsigned size)
+static inline __attribute__((always_inline)) u64 msb(u64 v, unsigned size)
 {
 	return (v >> (size * 8 - 1)) & 1;
 }
 
 /* SF, ZF and PF of a result, AF cleared (undefined for shifts). */
-static u64 szp(u64 res, unsigned size)
+static inline __attribute__((always_inline)) u64 szp(u64 res, unsigned size)
 {
 	u64 f = 0;
 	res &= size_mask(size);
@@ -75,13 +75,13 @@ static u64 szp(u64 res, unsigned size)
 	return f;
 }
 
-static u64 cf_of(u64 cf, u64 of)
+static inline __attribute__((always_inline)) u64 cf_of(u64 cf, u64 of)
 {
 	return (cf ? RFLAGS_CF : 0) | (of ? RFLAGS_OF : 0);
 }
 
 /* SHL/SAL (n >= 1): CF = last bit shifted out, OF = MSB(result) XOR CF. */
-static struct shres do_shl(u64 v, unsigned n, unsigned size)
+static inline __attribute__((always_inline)) struct shres do_shl(u64 v, unsigned n, unsigned size)
 {
 	unsigned bits = size * 8;
 	u64 res = (v << n) & size_mask(size);
@@ -90,7 +90,7 @@ static struct shres do_shl(u64 v, unsigned n, unsigned size)
 }
 
 /* SHR (n >= 1): OF = MSB of the original operand. */
-static struct shres do_shr(u64 v, unsigned n, unsigned size)
+static inline __attribute__((always_inline)) struct shres do_shr(u64 v, unsigned n, unsigned size)
 {
 	u64 res = v >> n; /* n <= 63; v is already masked to the operand size */
 	u64 cf = n <= size * 8 ? (v >> (n - 1)) & 1 : 0;
@@ -98,7 +98,7 @@ static struct shres do_shr(u64 v, unsigned n, unsigned size)
 }
 
 /* SAR (n >= 1): signed shift; CF = last bit out (the sign once n > width); OF = 0. */
-static struct shres do_sar(u64 v, unsigned n, unsigned size)
+static inline __attribute__((always_inline)) struct shres do_sar(u64 v, unsigned n, unsigned size)
 {
 	u64 sx = sext(v, size);
 	u64 fill = (sx >> 63) ? ~0ull : 0;
@@ -111,7 +111,7 @@ static struct shres do_sar(u64 v, unsigned n, unsigned size)
  * ROL/ROR (n >= 1): rotate by n MOD width; CF = LSB (ROL) or MSB (ROR) of the result even
  * when n MOD width = 0; SF, ZF, AF and PF are unaffected.
  */
-static struct shres do_rol(u64 v, unsigned n, unsigned size)
+static inline __attribute__((always_inline)) struct shres do_rol(u64 v, unsigned n, unsigned size)
 {
 	unsigned bits = size * 8, r = n % bits;
 	u64 res = r ? ((v << r) | (v >> (bits - r))) & size_mask(size) : v;
@@ -119,7 +119,7 @@ static struct shres do_rol(u64 v, unsigned n, unsigned size)
 	return (struct shres){res, cf_of(cf, msb(res, size) ^ cf), RFLAGS_CF | RFLAGS_OF};
 }
 
-static struct shres do_ror(u64 v, unsigned n, unsigned size)
+static inline __attribute__((always_inline)) struct shres do_ror(u64 v, unsigned n, unsigned size)
 {
 	unsigned bits = size * 8, r = n % bits;
 	u64 res = r ? ((v >> r) | (v << (bits - r))) & size_mask(size) : v;

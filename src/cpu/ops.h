@@ -129,6 +129,31 @@ static inline __attribute__((always_inline)) void opr_put(struct vx_cpu *c, cons
 	*r = (*r & keep) | ((v & m) << o->shift);
 }
 
+/*
+ * Register operands of a width fixed at decode time (`sz` 4 or 8; 0 = the operand's own):
+ * whole GPRs (AH..BH are byte operands), a 4-byte write zero-extends.  Constant masks,
+ * no shift or merge.
+ */
+static inline __attribute__((always_inline)) u64 size_mask_sz(unsigned sz, unsigned size)
+{
+	return sz == 8 ? ~0ull : sz == 4 ? 0xffffffffull : size_mask(size);
+}
+
+static inline __attribute__((always_inline)) u64 opr_get_sz(const struct vx_cpu *c,
+							    const struct operand *o, unsigned sz)
+{
+	return sz ? c->gpr[o->reg & 15] & size_mask_sz(sz, sz) : opr_get(c, o);
+}
+
+static inline __attribute__((always_inline)) void
+opr_put_sz(struct vx_cpu *c, const struct operand *o, unsigned sz, u64 v)
+{
+	if (sz)
+		c->gpr[o->reg & 15] = v & size_mask_sz(sz, sz);
+	else
+		opr_put(c, o, v);
+}
+
 /* Read operand n; `acc` ACC_RMW when the instruction will write the same operand. */
 static inline __attribute__((always_inline)) enum cpu_step
 op_get(struct vx_cpu *c, const struct insn *i, unsigned n, u64 *v, unsigned acc)
@@ -168,6 +193,54 @@ op_put(struct vx_cpu *c, const struct insn *i, unsigned n, u64 v)
 		return STEP_RETIRED;
 	}
 	return op_put_mem(c, i, o, v);
+}
+
+/*
+ * The memory-operand shape compilers emit almost always: a base GPR, an optional index GPR,
+ * 64-bit addressing, no FS/GS override.  Handlers specialised at decode time for it compute
+ * the address with op_la_simple (same value as op_la) and skip the shape tests of op_la.
+ */
+static inline bool op_mem_simple(const struct insn *i, const struct operand *o)
+{
+	return o->kind == OPK_MEM && !o->abs && o->base < 16 &&
+	       (o->index < 16 || o->index == REG_NONE) && i->addrsize == 8 && o->seg != SEG_FS &&
+	       o->seg != SEG_GS;
+}
+
+static inline __attribute__((always_inline)) u64 op_la_simple(const struct vx_cpu *c,
+							      const struct operand *o)
+{
+	u64 ea = c->gpr[o->base] + (u64)(s64)o->disp;
+	if (o->index != REG_NONE)
+		ea += c->gpr[o->index] * o->scale;
+	return ea;
+}
+
+/*
+ * Read or write a `size`-byte operand of a simple shape (op_mem_simple) when it is a TLB hit
+ * on RAM; false otherwise, and nothing is done.  The handler then runs its generic form
+ * (misses, faults, MMIO), as a tail call: the fast path needs no stack frame.
+ */
+static inline __attribute__((always_inline)) bool
+op_load_simple(struct vx_cpu *c, const struct operand *o, unsigned size, unsigned kind, u64 *v)
+{
+	u64 la = op_la_simple(c, o);
+	const struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, kind), size);
+	if (__builtin_expect(e == NULL, 0))
+		return false;
+	*v = host_load(e->host + (la & 4095), size);
+	return true;
+}
+
+static inline __attribute__((always_inline)) bool
+op_store_simple(struct vx_cpu *c, const struct operand *o, unsigned size, u64 v)
+{
+	u64 la = op_la_simple(c, o);
+	const struct tlb_entry *e = tlb_hit(c, la, tlb_need(c, ACC_WRITE), size);
+	if (__builtin_expect(e == NULL, 0))
+		return false;
+	host_store(e->host + (la & 4095), size, v);
+	return true;
 }
 
 /* Check that one byte at la is writable without writing it (ENTER's allocation). */

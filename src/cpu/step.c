@@ -193,11 +193,11 @@ static inline const struct insn *fetch(struct vx_cpu *c, enum cpu_step *r)
 	return i;
 }
 
-/* Execute and retire one fetched instruction. */
-static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
+/* Execute and retire the instruction at `rip` (c->rip), whose end is `end` = rip + length. */
+static inline enum cpu_step execute_at(struct vx_cpu *c, const struct insn *i, u64 rip, u64 end)
 {
-	c->insn_rip = c->rip;
-	c->rip += i->len;
+	c->insn_rip = rip;
+	c->rip = end;
 	enum cpu_step r = i->fn(c, i);
 	if (__builtin_expect(r == STEP_RETIRED, 1) || r == STEP_HALT) {
 		c->retired++;
@@ -208,6 +208,12 @@ static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
 	return r;
 }
 
+/* Execute and retire one fetched instruction. */
+static inline enum cpu_step execute(struct vx_cpu *c, const struct insn *i)
+{
+	return execute_at(c, i, c->rip, c->rip + i->len);
+}
+
 /* Fetch and execute one instruction: a compare, an indirect call and a counter. */
 static inline enum cpu_step exec_one(struct vx_cpu *c)
 {
@@ -216,6 +222,55 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
 	if (__builtin_expect(!i, 0))
 		return r;
 	return execute(c, i);
+}
+
+/*
+ * Record chaining, the fast path of cpu_run.  `p` is the record of cur_block executed last
+ * (NULL = none) and `end` the RIP after it.  While the code page is still cur_lin (no TLB flush,
+ * code write or CPL change since: the same check as fetch), a record links the record at
+ * two fixed linear addresses in its page: `next` at `end` (straight-line code) and `alt` at
+ * `end` + imm (the target of a relative branch; for other instructions an address like any
+ * other).  Following a link, the next record's address does not wait for RIP -> index.  A
+ * link stays right until the block is cleared, which discards every record of the block.
+ */
+struct chain {
+	struct insn *p; /* &rec[k], NULL when k = 0 */
+	u64 end;
+	struct insn *rec; /* cur_block->rec when p was set (moves only in fetch_slow) */
+};
+
+/* The link of record ch->p that covers `rip`, NULL if none does. */
+static inline u16 *chain_link(struct chain *ch, u64 rip)
+{
+	struct insn *p = ch->p;
+	if (!p)
+		return NULL;
+	if (__builtin_expect(rip == ch->end, 1))
+		return &p->next;
+	return rip == ch->end + p->imm ? &p->alt : NULL;
+}
+
+static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
+{
+	u64 rip = c->rip;
+	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
+		u16 *link = chain_link(ch, rip);
+		u32 k = link ? *link : 0;
+		if (__builtin_expect(!k, 0)) {
+			struct code_block *b = c->cc.cur_block;
+			k = b->idx[rip & 4095];
+			if (link && k)
+				*link = (u16)k;
+			ch->rec = b->rec;
+		}
+		if (__builtin_expect(k != 0, 1)) {
+			ch->p = &ch->rec[k];
+			ch->end = rip + ch->p->len;
+			return execute_at(c, ch->p, rip, ch->end);
+		}
+	}
+	ch->p = NULL;
+	return exec_one(c);
 }
 
 /*
@@ -265,20 +320,23 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 end = budget > ~0ull - c->retired ? ~0ull : c->retired + budget;
 	u64 last = c->retired;
 	unsigned stuck = 0;
+	struct chain ch = {NULL, 0, NULL};
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)
 		 * outside VMX non-root operation skip cpu_step: two compares. */
 		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1) &&
 		    __builtin_expect(!c->vmx.non_root, 1)) {
-			r = exec_one(c);
+			r = exec_chained(c, &ch);
 		} else {
 			if (c->stop)
 				return STEP_STOP;
+			ch.p = NULL;
 			r = cpu_step(c);
 		}
 		if (__builtin_expect(r == STEP_RETIRED, 1))
 			continue;
+		ch.p = NULL;
 		if (r == STEP_FAULT) {
 			r = cpu_deliver(c);
 			if (c->retired != last) {
