@@ -250,7 +250,22 @@ static inline u16 *chain_link(struct chain *ch, u64 rip)
 	return rip == ch->end + p->imm ? &p->alt : NULL;
 }
 
-static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
+/* exec_one in VMX non-root operation: the mnemonic of the instruction being executed is
+ * kept for the exit information (IRET and NMI unblocking, 27.2.2). */
+static inline enum cpu_step exec_one_non_root(struct vx_cpu *c)
+{
+	enum cpu_step r;
+	c->vmxnr.mnemonic = 0;
+	const struct insn *i = fetch(c, &r);
+	if (__builtin_expect(!i, 0))
+		return r;
+	c->vmxnr.mnemonic = i->mnemonic;
+	return execute(c, i);
+}
+
+/* non_root: a boundary of VMX non-root operation where nothing happens (vmx_non_root_quiet),
+ * so the instruction runs as step_non_root would run it. */
+static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch, bool non_root)
 {
 	u64 rip = c->rip;
 	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
@@ -266,11 +281,13 @@ static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch)
 		if (__builtin_expect(k != 0, 1)) {
 			ch->p = &ch->rec[k];
 			ch->end = rip + ch->p->len;
+			if (non_root)
+				c->vmxnr.mnemonic = ch->p->mnemonic;
 			return execute_at(c, ch->p, rip, ch->end);
 		}
 	}
 	ch->p = NULL;
-	return exec_one(c);
+	return non_root ? exec_one_non_root(c) : exec_one(c);
 }
 
 /*
@@ -327,7 +344,13 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 		 * outside VMX non-root operation skip cpu_step: two compares. */
 		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1) &&
 		    __builtin_expect(!c->vmx.non_root, 1)) {
-			r = exec_chained(c, &ch);
+			r = exec_chained(c, &ch, false);
+		} else if (c->attn == CPU_ATTN_QUIET && vmx_non_root_quiet(c)) {
+			/* step_non_root with nothing at the boundary and no monitor trap flag:
+			 * only HLT has something to do after the instruction */
+			r = exec_chained(c, &ch, true);
+			if (r == STEP_HALT)
+				r = vmx_after_insn(c, r);
 		} else {
 			if (c->stop)
 				return STEP_STOP;

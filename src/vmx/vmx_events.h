@@ -42,6 +42,13 @@ static inline bool vmx_boundary_quiet(const struct vx_cpu *c)
 	       !(n->proc & (PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING));
 }
 
+/* A boundary in VMX non-root operation where step_non_root does nothing but run the
+ * instruction: quiet, and no monitor trap flag to follow it. */
+static inline bool vmx_non_root_quiet(const struct vx_cpu *c)
+{
+	return vmx_boundary_quiet(c) && !(c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG);
+}
+
 static inline bool vmx_after_insn_needed(const struct vx_cpu *c, enum cpu_step r)
 {
 	return r == STEP_HALT || (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG);
