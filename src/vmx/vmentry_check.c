@@ -173,7 +173,9 @@ enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profi
 {
 	struct vmentry_ctx c;
 	vmentry_ctx_init(&c, v, p, env, r);
-	if (!v->checked || reads_memory(&c)) {
+	/* v->checked implies !reads_memory: it is set only then, and reads_memory reads fields
+	 * whose change clears it */
+	if (!v->checked) {
 		check_all(&c);
 		v->checked = r->outcome == VMENTRY_OK && !reads_memory(&c);
 		return r->outcome;
