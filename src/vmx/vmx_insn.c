@@ -312,10 +312,12 @@ static void caps_load(struct vx_cpu *c)
 		    ((key & 0x1ff) << 1) | (((key >> 9) & 3) << 10) | (((key >> 11) & 3) << 13);
 		bool high;
 		int s = vmcs_supported_slot(&x->caps, enc, &high);
-		if (s >= 0)
-			x->slot_map[key] =
-			    (u16)((s + 1) |
-				  (vmcs_slot_width[s] == VMCS_W64 ? VMX_SLOT_MAP_W64 : 0));
+		if (s < 0)
+			continue;
+		bool ro = VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO && !x->caps.vmwrite_any_field;
+		x->slot_map[key] =
+		    (u16)((s + 1) | (vmcs_slot_width[s] == VMCS_W64 ? VMX_SLOT_MAP_W64 : 0) |
+			  (ro ? VMX_SLOT_MAP_RO : 0));
 	}
 	x->caps_ready = true;
 }

@@ -128,7 +128,7 @@ static inline int vmx_slot(const struct vx_cpu *c, u64 enc, bool *high)
 	*high = enc & VMCS_ENC_ACCESS_HIGH;
 	if (!m || (*high && !(m & VMX_SLOT_MAP_W64)))
 		return -1;
-	return (int)(m & ~VMX_SLOT_MAP_W64) - 1;
+	return (int)(m & ~(VMX_SLOT_MAP_W64 | VMX_SLOT_MAP_RO)) - 1;
 }
 
 /* The instructions, once vmx_insn_begin() returned VMX_OUT_CONTINUE.  `pa` is the 64-bit

@@ -140,15 +140,10 @@ struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
  * with nothing else to do; any other case takes the full path, which repeats the (side-effect
  * free) access and produces the failure, in the SDM's order.
  */
-struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
+/* The full paths, out of line so that the fast ones need no stack frame. */
+static __attribute__((noinline)) struct vx_vmx_result vmread_full(struct vx_cpu *c, u64 enc,
+								  u64 *val)
 {
-	bool high;
-	int s;
-	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0) {
-		u64 x = c->vmx.vmcs.field[s];
-		*val = high ? x >> 32 : x;
-		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
-	}
 	struct call k;
 	begin(&k, c, VMXI_VMREAD);
 	u64 v = 0;
@@ -160,17 +155,43 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 	return end(&k);
 }
 
-struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
+static __attribute__((noinline)) struct vx_vmx_result vmwrite_full(struct vx_cpu *c, u64 enc,
+								   u64 val)
 {
-	u32 error;
-	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
-	    vmcs_vmwrite(&c->vmx.vmcs, vmx_caps(c), enc, val, 64, &error) == VMX_SUCCEED)
-		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 	struct call k;
 	begin(&k, c, VMXI_VMWRITE);
 	if (proceed(&k))
 		k.r = vmx_insn_vmwrite(c, enc, val);
 	return end(&k);
+}
+
+struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
+{
+	bool high;
+	int s;
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0) {
+		u64 x = c->vmx.vmcs.field[s];
+		*val = high ? x >> 32 : x;
+		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+	}
+	return vmread_full(c, enc, val);
+}
+
+/* VMWRITE page: a supported field that is not a read-only VM-exit information field
+ * (VMX_SLOT_MAP_RO, 30.3) is written; the 64-bit operand's high half to a "high" access. */
+struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
+{
+	bool high;
+	int s;
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0 &&
+	    !(c->vmx.slot_map[VMCS_KEY(enc)] & VMX_SLOT_MAP_RO)) {
+		struct vmcs *v = &c->vmx.vmcs;
+		if (high)
+			val = (v->field[s] & 0xffffffffull) | (val << 32);
+		vmcs_set(v, (enum vmcs_slot)s, val);
+		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+	}
+	return vmwrite_full(c, enc, val);
 }
 
 static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)

@@ -1256,8 +1256,9 @@ static void test_read_cap(void **state)
 	fx_free(f);
 }
 
-/* VMREAD's one-lookup path (vmx_slot through slot_map) answers every encoding as the
- * field table and the profile's caps do (vmcs_supported_slot), on each profile. */
+/* The one-lookup path of VMREAD and VMWRITE (vmx_slot through slot_map) answers every
+ * encoding as the field table and the profile's caps do (vmcs_supported_slot, and
+ * vmcs_vmwrite's read-only rule), on each profile. */
 static void test_slot_map_matches_field_table(void **state)
 {
 	(void)state;
@@ -1272,8 +1273,13 @@ static void test_slot_map_matches_field_table(void **state)
 			int a = vmx_slot(&f->cpu, enc, &h1),
 			    b = vmcs_supported_slot(caps, enc, &h2);
 			assert_int_equal(a, b);
-			if (a >= 0)
+			if (a >= 0) {
 				assert_int_equal(h1, h2);
+				/* VMWRITE's read-only mark: the exit-information fields (30.3) */
+				bool ro = f->cpu.vmx.slot_map[VMCS_KEY(enc)] & VMX_SLOT_MAP_RO;
+				assert_int_equal(ro, VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO &&
+							 !caps->vmwrite_any_field);
+			}
 			supported += a >= 0;
 		}
 		assert_int_equal(vmx_slot(&f->cpu, 1ull << 32, &(bool){0}), -1);
