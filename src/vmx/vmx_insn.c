@@ -306,18 +306,14 @@ static void caps_load(struct vx_cpu *c)
 	struct vmx_state *x = &c->vmx;
 	vmx_caps_from_profile(cpu_profile_of(c), &x->caps);
 	memset(x->slot_map, 0, sizeof(x->slot_map));
-	for (u32 key = 0; key < ARRAY_SIZE(x->slot_map); key++) {
-		/* the full encoding of key (VMCS_KEY's inverse): index, type, width */
-		u32 enc =
-		    ((key & 0x1ff) << 1) | (((key >> 9) & 3) << 10) | (((key >> 11) & 3) << 13);
+	for (u32 enc = 0; enc < ARRAY_SIZE(x->slot_map); enc++) {
 		bool high;
 		int s = vmcs_supported_slot(&x->caps, enc, &high);
 		if (s < 0)
 			continue;
 		bool ro = VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO && !x->caps.vmwrite_any_field;
-		x->slot_map[key] =
-		    (u16)((s + 1) | (vmcs_slot_width[s] == VMCS_W64 ? VMX_SLOT_MAP_W64 : 0) |
-			  (ro ? VMX_SLOT_MAP_RO : 0));
+		x->slot_map[enc] =
+		    (u16)((s + 1) | (high ? VMX_SLOT_MAP_HIGH : 0) | (ro ? VMX_SLOT_MAP_RO : 0));
 	}
 	x->caps_ready = true;
 }

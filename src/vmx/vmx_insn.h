@@ -122,13 +122,12 @@ static inline bool vmx_insn_vmcs_access_ok(const struct vx_cpu *c)
  * (vmcs_supported_slot's answer through slot_map, after VMXON); -1 otherwise. */
 static inline int vmx_slot(const struct vx_cpu *c, u64 enc, bool *high)
 {
-	if (enc >> 32 || VMCS_ENC_RESERVED(enc))
+	static_assert(VMCS_NSLOTS < VMX_SLOT_MAP_RO, "slot + 1 fits below the flag bits");
+	if (enc >> 15)
 		return -1;
-	unsigned m = c->vmx.slot_map[VMCS_KEY(enc)];
-	*high = enc & VMCS_ENC_ACCESS_HIGH;
-	if (!m || (*high && !(m & VMX_SLOT_MAP_W64)))
-		return -1;
-	return (int)(m & ~(VMX_SLOT_MAP_W64 | VMX_SLOT_MAP_RO)) - 1;
+	unsigned m = c->vmx.slot_map[enc];
+	*high = m & VMX_SLOT_MAP_HIGH;
+	return (int)(m & ~(VMX_SLOT_MAP_HIGH | VMX_SLOT_MAP_RO)) - 1;
 }
 
 /* The instructions, once vmx_insn_begin() returned VMX_OUT_CONTINUE.  `pa` is the 64-bit

@@ -38,8 +38,8 @@ struct vmx_ple {
 	bool seen; /* a PAUSE at CPL 0 ran since the last VM entry */
 };
 
-#define VMX_SLOT_MAP_W64 0x8000u
-#define VMX_SLOT_MAP_RO 0x4000u /* a VM-exit information field VMWRITE may not write */
+#define VMX_SLOT_MAP_HIGH 0x8000u /* the encoding is the high half of a 64-bit field */
+#define VMX_SLOT_MAP_RO 0x4000u   /* a VM-exit information field VMWRITE may not write */
 
 struct vmx_state {
 	bool in_vmx;           /* in VMX operation (after VMXON) */
@@ -50,11 +50,11 @@ struct vmx_state {
 	u64 current_vmcs;      /* current-VMCS pointer; VMX_VMCS_INVALID when there is none */
 	struct vmcs_caps caps; /* fields VMREAD/VMWRITE support (vmx_caps_from_profile) */
 	struct vmcs vmcs;      /* the current VMCS's data, cached by the processor */
-	/* VMCS_KEY(encoding) -> slot + 1 of a field this processor supports, with
-	 * VMX_SLOT_MAP_W64 for a 64-bit field (which has a "high" access) and VMX_SLOT_MAP_RO
-	 * for one VMWRITE may not write; 0: VMREAD/VMWRITE fail with error 12.  Built with
-	 * `caps`: the one lookup of VMREAD and VMWRITE. */
-	u16 slot_map[1u << 13];
+	/* Field encoding (bits 14:0; wider encodings name no field) -> slot + 1 of a field this
+	 * processor supports, with VMX_SLOT_MAP_HIGH for the "high" access of a 64-bit field
+	 * and VMX_SLOT_MAP_RO for one VMWRITE may not write; 0: VMREAD/VMWRITE fail with error
+	 * 12.  Built with `caps`: the one lookup of VMREAD and VMWRITE. */
+	u16 slot_map[1u << 15];
 	struct vmx_ple ple; /* PAUSE-loop exiting (intercept.c) */
 };
 

@@ -184,7 +184,7 @@ struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 	bool high;
 	int s;
 	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0 &&
-	    !(c->vmx.slot_map[VMCS_KEY(enc)] & VMX_SLOT_MAP_RO)) {
+	    !(c->vmx.slot_map[enc] & VMX_SLOT_MAP_RO)) {
 		struct vmcs *v = &c->vmx.vmcs;
 		if (high)
 			val = (v->field[s] & 0xffffffffull) | (val << 32);

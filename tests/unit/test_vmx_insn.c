@@ -1276,7 +1276,7 @@ static void test_slot_map_matches_field_table(void **state)
 			if (a >= 0) {
 				assert_int_equal(h1, h2);
 				/* VMWRITE's read-only mark: the exit-information fields (30.3) */
-				bool ro = f->cpu.vmx.slot_map[VMCS_KEY(enc)] & VMX_SLOT_MAP_RO;
+				bool ro = f->cpu.vmx.slot_map[enc] & VMX_SLOT_MAP_RO;
 				assert_int_equal(ro, VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO &&
 							 !caps->vmwrite_any_field);
 			}
