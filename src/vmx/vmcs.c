@@ -34,46 +34,19 @@ static const u8 slot_type[VMCS_NSLOTS] = {
 #include "arch/vmcs_fields.def"
 };
 
-/* 64-bit and natural-width fields (a 64-bit processor) keep all 64 bits. */
-#define WIDTH_MASK(w) ((w) == VMCS_W16 ? 0xffffull : (w) == VMCS_W32 ? 0xffffffffull : ~0ull)
-
 const u64 vmcs_width_mask[VMCS_NSLOTS] = {
-#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = WIDTH_MASK(width),
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_WIDTH_MASK(width),
 #include "arch/vmcs_fields.def"
 };
 
-/* The fields of vmcs_unchecked_bits (vmcs.h) besides the exit-information fields. */
-#define RFLAGS_VM BIT(17)
-#define UNCHECKED(s)                                                   \
-	((s) == VMCS_SLOT_GUEST_RFLAGS ? ~RFLAGS_VM                    \
-	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_RSP || \
-		 (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO ||       \
-		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||              \
-		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||      \
-		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                \
-		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||     \
-		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN ||          \
-		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE           \
-	     ? ~0ull                                                   \
-	     : 0ull)
-
-#define SEG_FIELD(s)                                                                   \
-	(((s) >= VMCS_SLOT_GUEST_ES_SELECTOR && (s) <= VMCS_SLOT_GUEST_TR_SELECTOR) || \
-	 ((s) >= VMCS_SLOT_GUEST_ES_BASE && (s) <= VMCS_SLOT_GUEST_TR_BASE) ||         \
-	 ((s) >= VMCS_SLOT_GUEST_ES_LIMIT && (s) <= VMCS_SLOT_GUEST_TR_LIMIT) ||       \
-	 ((s) >= VMCS_SLOT_GUEST_ES_AR_BYTES && (s) <= VMCS_SLOT_GUEST_TR_AR_BYTES) || \
-	 (s) == VMCS_SLOT_GUEST_GDTR_BASE || (s) == VMCS_SLOT_GUEST_GDTR_LIMIT ||      \
-	 (s) == VMCS_SLOT_GUEST_IDTR_BASE || (s) == VMCS_SLOT_GUEST_IDTR_LIMIT)
-
 const u8 vmcs_slot_seg[VMCS_NSLOTS] = {
-#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = SEG_FIELD(VMCS_SLOT_##name),
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_SEG_SLOT(VMCS_SLOT_##name),
 #include "arch/vmcs_fields.def"
 };
 
 const u64 vmcs_unchecked_bits[VMCS_NSLOTS] = {
 #define VMCS_FIELD(name, enc, width, sdm) \
-	[VMCS_SLOT_##name] =              \
-	    VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : UNCHECKED(VMCS_SLOT_##name),
+	[VMCS_SLOT_##name] = VMCS_UNCHECKED_FIELD(enc, VMCS_SLOT_##name),
 #include "arch/vmcs_fields.def"
 };
 

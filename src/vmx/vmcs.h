@@ -103,7 +103,9 @@ static inline enum vmx_insn_result vmcs_vmread(const struct vmcs *v, const struc
 enum vmx_insn_result vmcs_vmwrite(struct vmcs *v, const struct vmcs_caps *caps, u64 enc, u64 val,
 				  unsigned op_bits, u32 *error);
 
-/* Width mask of each slot's field (0xffff, 0xffffffff or all ones). */
+/* Width mask of each slot's field (0xffff, 0xffffffff or all ones: 64-bit and natural-width
+ * fields of a 64-bit processor keep all 64 bits). */
+#define VMCS_WIDTH_MASK(w) ((w) == VMCS_W16 ? 0xffffull : (w) == VMCS_W32 ? 0xffffffffull : ~0ull)
 extern const u64 vmcs_width_mask[VMCS_NSLOTS];
 /*
  * Per slot, the bits whose changes leave vmcs.checked set: all of an exit-information field
@@ -113,9 +115,30 @@ extern const u64 vmcs_width_mask[VMCS_NSLOTS];
  * 0 elsewhere.  src/vmx/vmentry_check.c lists which checks run always and why.
  */
 extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
+#define VMCS_UNCHECKED_SLOT(s)                                         \
+	((s) == VMCS_SLOT_GUEST_RFLAGS ? ~BIT(17) /* RFLAGS.VM */      \
+	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_RSP || \
+		 (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO ||       \
+		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||              \
+		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||      \
+		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                \
+		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||     \
+		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN ||          \
+		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE           \
+	     ? ~0ull                                                   \
+	     : 0ull)
+#define VMCS_UNCHECKED_FIELD(enc, s) \
+	(VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : VMCS_UNCHECKED_SLOT(s))
 /* 1 for the guest-state fields of segment registers (selector, base, limit, access rights)
  * and of GDTR and IDTR (base, limit). */
 extern const u8 vmcs_slot_seg[VMCS_NSLOTS];
+#define VMCS_SEG_SLOT(s)                                                               \
+	(((s) >= VMCS_SLOT_GUEST_ES_SELECTOR && (s) <= VMCS_SLOT_GUEST_TR_SELECTOR) || \
+	 ((s) >= VMCS_SLOT_GUEST_ES_BASE && (s) <= VMCS_SLOT_GUEST_TR_BASE) ||         \
+	 ((s) >= VMCS_SLOT_GUEST_ES_LIMIT && (s) <= VMCS_SLOT_GUEST_TR_LIMIT) ||       \
+	 ((s) >= VMCS_SLOT_GUEST_ES_AR_BYTES && (s) <= VMCS_SLOT_GUEST_TR_AR_BYTES) || \
+	 (s) == VMCS_SLOT_GUEST_GDTR_BASE || (s) == VMCS_SLOT_GUEST_GDTR_LIMIT ||      \
+	 (s) == VMCS_SLOT_GUEST_IDTR_BASE || (s) == VMCS_SLOT_GUEST_IDTR_LIMIT)
 
 /* Direct accessors for the processor itself (VM entry/exit), no architectural checks.
  * The value is stored as the processor would hold it: truncated to the field's width. */
@@ -124,14 +147,27 @@ static inline u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
 	return v->field[s];
 }
 
-static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
+/* vmcs_set with the slot's three facts given (constants when the field is named). */
+static inline void vmcs_store(struct vmcs *v, enum vmcs_slot s, u64 width_mask, u64 unchecked,
+			      unsigned seg, u64 val)
 {
-	val &= vmcs_width_mask[s];
-	if ((v->field[s] ^ val) & ~vmcs_unchecked_bits[s])
+	val &= width_mask;
+	if ((v->field[s] ^ val) & ~unchecked)
 		v->checked = false;
-	v->seg_gen += vmcs_slot_seg[s];
+	v->seg_gen += seg;
 	v->field[s] = val;
 }
+
+static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
+{
+	vmcs_store(v, s, vmcs_width_mask[s], vmcs_unchecked_bits[s], vmcs_slot_seg[s], val);
+}
+
+/* vmcs_set of the field `name` (VMCS_name), its facts folded at compile time. */
+#define VMCS_SET_FIELD(v, name, val)                                                    \
+	vmcs_store((v), VMCS_SLOT_##name, VMCS_WIDTH_MASK(VMCS_ENC_WIDTH(VMCS_##name)), \
+		   VMCS_UNCHECKED_FIELD(VMCS_##name, VMCS_SLOT_##name),                 \
+		   VMCS_SEG_SLOT(VMCS_SLOT_##name), (val))
 
 static inline u64 vmcs_slot_mask(enum vmcs_slot s)
 {

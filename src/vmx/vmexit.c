@@ -27,7 +27,7 @@
 #include "vmx/vmx_insn.h"
 
 #define F(c, name) vmcs_get(&(c)->vmx.vmcs, VMCS_SLOT_##name)
-#define SET(c, name, val) vmcs_set(&(c)->vmx.vmcs, VMCS_SLOT_##name, (val))
+#define SET(c, name, val) VMCS_SET_FIELD(&(c)->vmx.vmcs, name, (val))
 
 #define AR_UNUSABLE BIT(16)
 /* 27.5.2: CS "Type set to 11 and S set to 1", DPL 0, P 1, G 1, L per host address-space
