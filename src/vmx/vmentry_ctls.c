@@ -388,10 +388,10 @@ static bool entry_injection(struct vmentry_ctx *c)
 {
 	struct vmentry_result *r = c->r;
 	u64 info = F(VM_ENTRY_INTR_INFO), len = F(VM_ENTRY_INSTRUCTION_LEN);
-	u64 mtf_ok = may1(vmentry_ctl_cap(c->p, VMX_CTL_PROC)) & PROC_MONITOR_TRAP_FLAG;
-	u64 zero_len_ok = c->p->vmx.misc & MSR_IA32_VMX_MISC_INJECT_ZERO_LEN_MASK;
 	if (!(info & VMX_INTR_INFO_VALID))
 		return false;
+	u64 mtf_ok = may1(vmentry_ctl_cap(c->p, VMX_CTL_PROC)) & PROC_MONITOR_TRAP_FLAG;
+	u64 zero_len_ok = c->p->vmx.misc & MSR_IA32_VMX_MISC_INJECT_ZERO_LEN_MASK;
 	unsigned type = intr_type(info), vec = info & VMX_INTR_INFO_VECTOR_MASK;
 	/* "The field's interruption type (bits 10:8) is not set to a reserved value.  Value 1 is
 	 * reserved on all logical processors; value 7 (other event) is reserved on logical
