@@ -99,6 +99,17 @@ struct dtr {
  * one, the fields untouched since, would store the values already there; a VM entry from
  * untouched fields would load the same registers again.
  */
+/* What the host-state fields and VM-exit controls give at a VM exit (src/vmx/vmexit_host.c),
+ * valid while the VMCS's host_gen is `gen`. */
+struct vmx_host_image {
+	bool valid, load_efer, load_pat;
+	u64 gen;
+	u64 cr0, keep0, cr3, cr4, keep4; /* CR0/CR4: the bits loaded, the bits kept */
+	u64 sysenter_cs, sysenter_esp, sysenter_eip, efer, pat;
+	struct seg seg[8];
+	struct dtr gdtr, idtr;
+};
+
 struct vmx_seg_cache {
 	bool saved, loaded;
 	u64 saved_gen, loaded_gen;
@@ -243,6 +254,7 @@ struct vx_cpu {
 	bool nmi_blocked;
 	struct vmx_state vmx; /* VMX operation (src/vmx) */
 	struct vmx_seg_cache vmx_segs;
+	struct vmx_host_image vmx_host;
 	struct sgx_cpu sgx; /* enclave mode (src/sgx) */
 	struct {
 		u64 la;     /* MONITOR: the monitored linear address (its 64-byte line) */

@@ -39,8 +39,8 @@ const u64 vmcs_width_mask[VMCS_NSLOTS] = {
 #include "arch/vmcs_fields.def"
 };
 
-const u8 vmcs_slot_seg[VMCS_NSLOTS] = {
-#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_SEG_SLOT(VMCS_SLOT_##name),
+const u8 vmcs_slot_gens[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_GENS(enc, VMCS_SLOT_##name),
 #include "arch/vmcs_fields.def"
 };
 

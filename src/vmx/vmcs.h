@@ -31,6 +31,8 @@ struct vmcs {
 	 * fields (vmcs_slot_seg), so VM entry and exit know when those are unchanged
 	 * (src/vmx/vmx_segs.c). */
 	u64 seg_gen;
+	/* the same for the host-state fields and the VM-exit controls (src/vmx/vmexit_host.c) */
+	u64 host_gen;
 	u64 field[VMCS_NSLOTS];
 };
 
@@ -129,9 +131,13 @@ extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
 	     : 0ull)
 #define VMCS_UNCHECKED_FIELD(enc, s) \
 	(VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : VMCS_UNCHECKED_SLOT(s))
-/* 1 for the guest-state fields of segment registers (selector, base, limit, access rights)
- * and of GDTR and IDTR (base, limit). */
-extern const u8 vmcs_slot_seg[VMCS_NSLOTS];
+/* Per slot, the generation counters a store to it advances: VMCS_GEN_SEG for the
+ * guest-state fields of segment registers (selector, base, limit, access rights) and of GDTR
+ * and IDTR (base, limit), VMCS_GEN_HOST for the host-state fields and the VM-exit controls
+ * (what loading host state reads). */
+#define VMCS_GEN_SEG 1u
+#define VMCS_GEN_HOST 2u
+extern const u8 vmcs_slot_gens[VMCS_NSLOTS];
 #define VMCS_SEG_SLOT(s)                                                               \
 	(((s) >= VMCS_SLOT_GUEST_ES_SELECTOR && (s) <= VMCS_SLOT_GUEST_TR_SELECTOR) || \
 	 ((s) >= VMCS_SLOT_GUEST_ES_BASE && (s) <= VMCS_SLOT_GUEST_TR_BASE) ||         \
@@ -139,6 +145,11 @@ extern const u8 vmcs_slot_seg[VMCS_NSLOTS];
 	 ((s) >= VMCS_SLOT_GUEST_ES_AR_BYTES && (s) <= VMCS_SLOT_GUEST_TR_AR_BYTES) || \
 	 (s) == VMCS_SLOT_GUEST_GDTR_BASE || (s) == VMCS_SLOT_GUEST_GDTR_LIMIT ||      \
 	 (s) == VMCS_SLOT_GUEST_IDTR_BASE || (s) == VMCS_SLOT_GUEST_IDTR_LIMIT)
+#define VMCS_GENS(enc, s)                                                           \
+	((VMCS_SEG_SLOT(s) ? VMCS_GEN_SEG : 0u) |                                   \
+	 (VMCS_ENC_TYPE(enc) == VMCS_TYPE_HOST || (s) == VMCS_SLOT_VM_EXIT_CONTROLS \
+	      ? VMCS_GEN_HOST                                                       \
+	      : 0u))
 
 /* Direct accessors for the processor itself (VM entry/exit), no architectural checks.
  * The value is stored as the processor would hold it: truncated to the field's width. */
@@ -149,25 +160,26 @@ static inline u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
 
 /* vmcs_set with the slot's three facts given (constants when the field is named). */
 static inline void vmcs_store(struct vmcs *v, enum vmcs_slot s, u64 width_mask, u64 unchecked,
-			      unsigned seg, u64 val)
+			      unsigned gens, u64 val)
 {
 	val &= width_mask;
 	if ((v->field[s] ^ val) & ~unchecked)
 		v->checked = false;
-	v->seg_gen += seg;
+	v->seg_gen += gens & VMCS_GEN_SEG;
+	v->host_gen += (gens & VMCS_GEN_HOST) != 0;
 	v->field[s] = val;
 }
 
 static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
 {
-	vmcs_store(v, s, vmcs_width_mask[s], vmcs_unchecked_bits[s], vmcs_slot_seg[s], val);
+	vmcs_store(v, s, vmcs_width_mask[s], vmcs_unchecked_bits[s], vmcs_slot_gens[s], val);
 }
 
 /* vmcs_set of the field `name` (VMCS_name), its facts folded at compile time. */
 #define VMCS_SET_FIELD(v, name, val)                                                    \
 	vmcs_store((v), VMCS_SLOT_##name, VMCS_WIDTH_MASK(VMCS_ENC_WIDTH(VMCS_##name)), \
 		   VMCS_UNCHECKED_FIELD(VMCS_##name, VMCS_SLOT_##name),                 \
-		   VMCS_SEG_SLOT(VMCS_SLOT_##name), (val))
+		   VMCS_GENS(VMCS_##name, VMCS_SLOT_##name), (val))
 
 static inline u64 vmcs_slot_mask(enum vmcs_slot s)
 {

@@ -30,12 +30,6 @@
 #define SET(c, name, val) VMCS_SET_FIELD(&(c)->vmx.vmcs, name, (val))
 
 #define AR_UNUSABLE BIT(16)
-/* 27.5.2: CS "Type set to 11 and S set to 1", DPL 0, P 1, G 1, L per host address-space
- * size, D/B its inverse; SS/DS/ES/FS/GS "type set to 3 and S set to 1", DPL 0, P, D/B, G;
- * TR "Type set to 11 and S set to 0", P 1, D/B 0, G 0. */
-#define AR_HOST_CODE64 0xa09bu
-#define AR_HOST_DATA 0xc093u
-#define AR_HOST_TR 0x008bu
 /* 27.3.2: "Bits 31:17 and 11:8 in the access-rights field are always cleared." */
 #define AR_SAVED_MASK 0x1f0ffu
 #define PENDING_DBG_SAVED (GENMASK(3, 0) | BIT(12) | BIT(14) | BIT(16))
@@ -367,82 +361,6 @@ static void save_nonregister(struct vx_cpu *c, const struct vmexit_info *e, bool
 
 /* ==== 27.5 loading host state ==== */
 
-/* 27.5.1 "Loading Host Control Registers, Debug Registers, MSRs". */
-static void load_host_control_regs(struct vx_cpu *c)
-{
-	const struct cpu_profile *p = cpu_profile_of(c);
-	/* CR0: "The following bits are not modified: ... ET, CD, NW; bits 63:32 ..., 28:19, 17,
-	 * and 15:6; and any bits that are fixed in VMX operation". */
-	u64 keep0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW | GENMASK(63, 32) | GENMASK(28, 19) |
-		    BIT(17) | GENMASK(15, 6) | p->vmx.cr0_fixed0 | ~p->vmx.cr0_fixed1;
-	c->cr0 = (F(c, HOST_CR0) & ~keep0) | (c->cr0 & keep0);
-	/* CR3: "bits 63:52 and bits in the range 51:32 beyond the processor's physical-address
-	 * width ... are cleared to 0". */
-	unsigned pw = p->maxphyaddr > 32 ? p->maxphyaddr : 32;
-	c->cr3 = F(c, HOST_CR3) & (pw >= 52 ? GENMASK(51, 0) : GENMASK(pw - 1, 0));
-	/* CR4: bits fixed in VMX operation keep their value; "CR4.PAE is set to 1 if the 'host
-	 * address-space size' VM-exit control is 1" (it is: see the file comment). */
-	u64 keep4 = p->vmx.cr4_fixed0 | ~p->vmx.cr4_fixed1;
-	c->cr4 = (F(c, HOST_CR4) & ~keep4) | (c->cr4 & keep4) | X86_CR4_PAE;
-	/* "DR7 is set to 400H"; "The IA32_DEBUGCTL MSR is cleared". */
-	c->dr[7] = 0x400;
-	c->msr.debugctl = 0;
-	c->msr.sysenter_cs = F(c, HOST_IA32_SYSENTER_CS) & 0xffffffffull;
-	c->msr.sysenter_esp = vmx_canonical(c, F(c, HOST_IA32_SYSENTER_ESP));
-	c->msr.sysenter_eip = vmx_canonical(c, F(c, HOST_IA32_SYSENTER_EIP));
-	/* "The LMA and LME bits in the IA32_EFER MSR are each loaded with the setting of the
-	 * 'host address-space size' VM-exit control"; then the "load IA32_EFER"/"load
-	 * IA32_PAT" controls. */
-	u32 exit = (u32)F(c, VM_EXIT_CONTROLS);
-	c->msr.efer |= X86_EFER_LMA | X86_EFER_LME;
-	if (exit & EXIT_LOAD_IA32_EFER)
-		c->msr.efer = F(c, HOST_IA32_EFER);
-	if (exit & EXIT_LOAD_IA32_PAT)
-		c->msr.pat = F(c, HOST_IA32_PAT);
-}
-
-/* Field by field: a struct built on the stack and copied whole stalls on store forwarding. */
-static void set_seg(struct seg *g, u16 sel, u32 ar, u32 limit, u64 base)
-{
-	g->sel = sel;
-	g->ar = ar;
-	g->limit = limit;
-	g->base = base;
-}
-
-static void host_data_seg(struct seg *g, u16 sel, u64 base)
-{
-	/* "The segment is unusable if its selector is loaded with zero"; its other fields are
-	 * then undefined (base kept for FS/GS, "64-bit mode"). */
-	if (sel == 0)
-		set_seg(g, 0, AR_UNUSABLE, 0, base);
-	else
-		set_seg(g, sel, AR_HOST_DATA, 0xffffffff, base);
-}
-
-/* 27.5.2 "Loading Host Segment and Descriptor-Table Registers". */
-static void load_host_segments(struct vx_cpu *c)
-{
-	set_seg(&c->seg[SEG_CS], (u16)F(c, HOST_CS_SELECTOR), AR_HOST_CODE64, 0xffffffff, 0);
-	host_data_seg(&c->seg[SEG_SS], (u16)F(c, HOST_SS_SELECTOR), 0);
-	host_data_seg(&c->seg[SEG_DS], (u16)F(c, HOST_DS_SELECTOR), 0);
-	host_data_seg(&c->seg[SEG_ES], (u16)F(c, HOST_ES_SELECTOR), 0);
-	host_data_seg(&c->seg[SEG_FS], (u16)F(c, HOST_FS_SELECTOR),
-		      vmx_canonical(c, F(c, HOST_FS_BASE)));
-	host_data_seg(&c->seg[SEG_GS], (u16)F(c, HOST_GS_SELECTOR),
-		      vmx_canonical(c, F(c, HOST_GS_BASE)));
-	set_seg(&c->seg[SEG_TR], (u16)F(c, HOST_TR_SELECTOR), AR_HOST_TR, 0x67,
-		vmx_canonical(c, F(c, HOST_TR_BASE)));
-	/* "LDTR ... the selector is cleared to 0000H, the segment is marked unusable". */
-	set_seg(&c->seg[SEG_LDTR], 0, AR_UNUSABLE, 0, 0);
-	/* "The GDTR and IDTR limits are each set to FFFFH." */
-	c->gdtr.base = vmx_canonical(c, F(c, HOST_GDTR_BASE));
-	c->gdtr.limit = 0xffff;
-	c->idtr.base = vmx_canonical(c, F(c, HOST_IDTR_BASE));
-	c->idtr.limit = 0xffff;
-	c->cpl = 0;
-}
-
 /*
  * Host state of 27.5, then 27.5.3 ("RFLAGS is cleared, except bit 1"), 27.5.5 "Updating
  * Non-Register State" ("always in the active state", no STI/MOV-SS blocking, no pending debug
@@ -456,8 +374,7 @@ static enum cpu_step load_host(struct vx_cpu *c, bool nmi_blocked)
 	if (!(F(c, VM_EXIT_CONTROLS) & EXIT_HOST_ADDR_SPACE_SIZE))
 		return vmx_abort(c, VMX_ABORT_HOST_ASZ);
 	tlb_leave(c);
-	load_host_control_regs(c);
-	load_host_segments(c);
+	vmx_load_host_regs(c);
 	c->rip = F(c, HOST_RIP);
 	c->gpr[4] = F(c, HOST_RSP);
 	cpu_set_rflags(c, RFLAGS_FIXED);

@@ -103,6 +103,9 @@ u32 vmx_msr_list_max(const struct vx_cpu *c);
 /* A linear address made canonical for the processor's linear-address width: "each of bits
  * 63:N is set to the value of bit N-1" (27.5.1, 27.5.2). */
 u64 vmx_canonical(const struct vx_cpu *c, u64 la);
+/* 27.5.1 and 27.5.2: control registers, debug registers, MSRs, segment and descriptor-table
+ * registers from the host-state area (src/vmx/vmexit_host.c). */
+void vmx_load_host_regs(struct vx_cpu *c);
 
 /* The exit being recorded came from enclave mode (SDM Vol. 3D 40.3 "Asynchronous Enclave
  * Exit": the AEX ran first; exit-reason bit 27, interruptibility bit 4). */

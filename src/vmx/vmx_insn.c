@@ -99,6 +99,7 @@ void vmx_reset(struct vx_cpu *c)
 {
 	memset(&c->vmx, 0, sizeof(c->vmx));
 	memset(&c->vmx_segs, 0, sizeof(c->vmx_segs));
+	memset(&c->vmx_host, 0, sizeof(c->vmx_host));
 	c->vmx.current_vmcs = VMX_VMCS_INVALID;
 	c->vmx.vmxon_ptr = VMX_VMCS_INVALID;
 }
@@ -361,7 +362,8 @@ static void vmcs_load(struct vx_cpu *c, u64 pa)
 {
 	struct vmcs *v = &c->vmx.vmcs;
 	v->checked = false; /* new contents: the next VM entry checks everything */
-	v->seg_gen++;       /* and loads and saves the segment registers whole */
+	v->seg_gen++;       /* and loads and saves the segment registers whole, */
+	v->host_gen++;      /* and host state */
 	v->revision_id = (u32)phys_read(c->phys, pa + VMX_REGION_REVISION, 4);
 	v->abort = (u32)phys_read(c->phys, pa + VMX_REGION_ABORT, 4);
 	c->vmx.launch = (u8)launch_state_of((u32)phys_read(c->phys, pa + VMX_REGION_LAUNCH, 4));
@@ -524,6 +526,7 @@ struct vmx_result vmx_insn_vmxon(struct vx_cpu *c, u64 pa)
 	x->current_vmcs = VMX_VMCS_INVALID;
 	x->launch = VMX_LAUNCH_UNDEFINED;
 	caps_load(c);
+	c->vmx_host.valid = false; /* built again against the profile in force now */
 	return succeed();
 }
 

@@ -206,15 +206,42 @@ static void test_segment_save_skip_is_exact(void **state)
 	W(f, GUEST_RIP, GUEST_RIP);
 	assert_int_equal(enter_run(f), STEP_VMEXIT);
 	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
-		if (vmcs_slot_seg[s])
+		if (vmcs_slot_gens[s] & VMCS_GEN_SEG)
 			assert_int_equal(f->cpu.vmx.vmcs.field[s], before[s]);
 	/* the full path gives the same values */
 	f->cpu.vmx_segs.saved = f->cpu.vmx_segs.loaded = false;
 	W(f, GUEST_RIP, GUEST_RIP);
 	assert_int_equal(enter_run(f), STEP_VMEXIT);
 	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
-		if (vmcs_slot_seg[s])
+		if (vmcs_slot_gens[s] & VMCS_GEN_SEG)
 			assert_int_equal(f->cpu.vmx.vmcs.field[s], before[s]);
+	fx_free(f);
+}
+
+/* 3. Host state (27.5.1, 27.5.2) comes from an image of the host-state fields kept between
+ * exits (src/vmx/vmexit_host.c): a store to a host field or to the VM-exit controls between
+ * two exits must reach the next one. */
+static void test_host_state_follows_host_fields(void **state)
+{
+	(void)state;
+	struct fx *f = vt_new();
+	guest_code(f, CODE(0x0f, 0xa2, 0x0f, 0xa2, 0x0f, 0xa2, 0xf4)); /* cpuid x3; hlt */
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	struct vx_cpu *c = &f->cpu;
+	assert_int_equal(c->seg[SEG_FS].base, 0x7fff12340000ull);
+	assert_int_equal(c->msr.pat, HOST_PAT);
+	/* a host field */
+	W(f, HOST_FS_BASE, 0x7fff56780000ull);
+	W(f, HOST_IA32_SYSENTER_EIP, 0xffffffff81b00000ull);
+	W(f, GUEST_RIP, V(f, GUEST_RIP) + 2);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_int_equal(c->seg[SEG_FS].base, 0x7fff56780000ull);
+	assert_int_equal(c->msr.sysenter_eip, 0xffffffff81b00000ull);
+	/* the VM-exit controls: without "load IA32_PAT" the guest's PAT stays */
+	W(f, VM_EXIT_CONTROLS, V(f, VM_EXIT_CONTROLS) & ~(u64)EXIT_LOAD_IA32_PAT);
+	W(f, GUEST_RIP, V(f, GUEST_RIP) + 2);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_int_equal(c->msr.pat, GUEST_PAT);
 	fx_free(f);
 }
 
@@ -230,6 +257,7 @@ int main(void)
 	    cmocka_unit_test(test_segments_saved_after_guest_change),
 	    cmocka_unit_test(test_segments_loaded_after_vmwrite),
 	    cmocka_unit_test(test_segment_save_skip_is_exact),
+	    cmocka_unit_test(test_host_state_follows_host_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
