@@ -189,10 +189,17 @@ enum {
  * paging state (CR0, CR3, CR4, IA32_EFER) share one generation in their tags (mmu.c).
  */
 #define TLB_NCTX 4
+struct code_block;
 struct tlb_ctx {
 	u64 eptp, cr0, cr3, cr4, efer;
 	u64 gen; /* 0: the slot is free (its mappings were invalidated) */
 	u16 vpid;
+	/* the code page being executed when the context was left (code_cache's cur_*), with
+	 * CS's access rights and the code-write count then: taken back on return */
+	u8 cur_cpl;
+	u32 cs_ar;
+	u64 cur_lin, writes;
+	struct code_block *cur_block;
 };
 struct tlb_entry {
 	u64 tag;  /* tlb_key(): linear page number + 1, with the flush generation; 0 = empty */
@@ -220,6 +227,7 @@ struct code_cache {
 	u64 cur_lin;
 	struct code_block *cur_block;
 	u64 cur_pa;
+	u64 writes; /* code writes so far: a saved cur_block is stale if this moved (mmu.c) */
 };
 
 struct vx_cpu {

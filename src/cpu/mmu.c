@@ -81,7 +81,24 @@ void tlb_init(struct vx_cpu *c)
 
 void tlb_leave(struct vx_cpu *c)
 {
-	ctx_state(c, &c->tlb_ctx[c->tlb_cur]);
+	struct tlb_ctx *x = &c->tlb_ctx[c->tlb_cur];
+	ctx_state(c, x);
+	x->cur_lin = c->cc.cur_lin;
+	x->cur_block = c->cc.cur_block;
+	x->cur_cpl = c->cc.cur_cpl;
+	x->cs_ar = c->seg[SEG_CS].ar;
+	x->writes = c->cc.writes;
+}
+
+/* Back in a kept context: the code page it was executing is still looked up (same mappings,
+ * no code written since, same CS mode), so the next fetch need not translate RIP again. */
+static void resume_code_page(struct vx_cpu *c, const struct tlb_ctx *x)
+{
+	if (x->writes != c->cc.writes || x->cs_ar != c->seg[SEG_CS].ar)
+		return;
+	c->cc.cur_lin = x->cur_lin;
+	c->cc.cur_block = x->cur_block;
+	c->cc.cur_cpl = x->cur_cpl;
 }
 
 void tlb_flush_all(struct vx_cpu *c)
@@ -114,10 +131,13 @@ void tlb_switch(struct vx_cpu *c, u16 vpid, u64 eptp)
 		x->vpid = vpid;
 		x->eptp = eptp;
 		ctx_state(c, x);
+		x->cur_lin = 0; /* nothing executed in it yet */
 		x->gen = new_gen(c);
 	}
 	c->tlb_cur = k;
 	c->tlb_gen = c->tlb_ctx[k].gen;
+	if (c->tlb_ctx[k].cur_block && c->tlb_ctx[k].cur_lin)
+		resume_code_page(c, &c->tlb_ctx[k]);
 }
 
 void tlb_flush_nonglobal(struct vx_cpu *c)

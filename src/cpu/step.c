@@ -34,6 +34,7 @@ static void code_write(void *ctx, u64 pa)
 		c->phys->code_pages[pn / 64] &= ~BIT(pn % 64);
 	}
 	c->cc.cur_lin = 0;
+	c->cc.writes++;
 }
 
 bool cc_init(struct vx_cpu *c)

@@ -218,6 +218,29 @@ static void test_segment_save_skip_is_exact(void **state)
 	fx_free(f);
 }
 
+/* Back in a kept context the processor resumes fetching from the code page it left, unless
+ * code was written meanwhile: root software patching the guest's next instruction between
+ * an exit and the entry must be seen (self-modifying code across VMX transitions). */
+static void test_vpid_code_written_between_exit_and_entry(void **state)
+{
+	(void)state;
+	struct fx *f = vt_new();
+	/* mov eax, 1; cpuid */
+	guest_code(f, CODE(0xb8, 0x01, 0x00, 0x00, 0x00, 0x0f, 0xa2));
+	set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL), PROC_ACTIVATE_SECONDARY_CONTROLS);
+	set_ctl(f, S(SECONDARY_VM_EXEC_CONTROL), PROC2_ENABLE_VPID);
+	W(f, VPID, 3);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, GUEST_RIP + 5);
+	assert_int_equal(f->cpu.gpr[0], 1);
+	phys_write(&f->phys, GUEST_RIP + 1, 1, 0x02); /* mov eax, 2 */
+	W(f, GUEST_RIP, GUEST_RIP); /* the MOV again, from its decoded record if nothing said no */
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, GUEST_RIP + 5);
+	assert_int_equal(f->cpu.gpr[0], 2);
+	fx_free(f);
+}
+
 /* 3. Host state (27.5.1, 27.5.2) comes from an image of the host-state fields kept between
  * exits (src/vmx/vmexit_host.c): a store to a host field or to the VM-exit controls between
  * two exits must reach the next one. */
@@ -258,6 +281,7 @@ int main(void)
 	    cmocka_unit_test(test_segments_loaded_after_vmwrite),
 	    cmocka_unit_test(test_segment_save_skip_is_exact),
 	    cmocka_unit_test(test_host_state_follows_host_fields),
+	    cmocka_unit_test(test_vpid_code_written_between_exit_and_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
