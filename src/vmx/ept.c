@@ -206,7 +206,8 @@ enum ept_outcome ept_translate(struct vx_phys *phys, u64 eptp, u64 gpa, unsigned
 
 /* ---- the processor's use of EPT ---- */
 
-/* The secondary controls as they apply (24.6.2: only with "activate secondary controls"). */
+/* The secondary controls as they apply (24.6.2 "Processor-Based VM-Execution Controls": only
+ * when "activate secondary controls", primary bit 31, is 1). */
 static u32 proc2_of(const struct vmcs *v)
 {
 	if (!(vmcs_get(v, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL) & PROC_ACTIVATE_SECONDARY_CONTROLS))
@@ -237,11 +238,7 @@ void vmx_tlb_to_host(struct vx_cpu *c)
 bool ept_ctx_load_nonroot(const struct vx_cpu *c, struct ept_ctx *x)
 {
 	const struct vmcs *v = &c->vmx.vmcs;
-	/* 24.6.2 "Processor-Based VM-Execution Controls": the secondary controls apply only
-	 * when "activate secondary controls" (primary bit 31) is 1. */
-	if (!(vmcs_get(v, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL) &
-	      PROC_ACTIVATE_SECONDARY_CONTROLS) ||
-	    !(vmcs_get(v, VMCS_SLOT_SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_EPT))
+	if (!(proc2_of(v) & PROC2_ENABLE_EPT))
 		return false;
 	const struct cpu_profile *p = cpu_profile_of(c);
 	x->eptp = vmcs_get(v, VMCS_SLOT_EPT_POINTER);

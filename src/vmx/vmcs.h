@@ -28,8 +28,8 @@ struct vmcs {
 	 * (vmcs_unchecked_bits) changed since.  Every store below clears it on such a change. */
 	bool checked;
 	/* Not architectural either: counts the stores to the guest segment and descriptor-table
-	 * fields (vmcs_slot_seg), so VM entry and exit know when those are unchanged
-	 * (src/vmx/vmx_segs.c). */
+	 * fields (vmcs_slot_gens), so VM exit and entry know when those are unchanged
+	 * (src/vmx/vmexit.c, vmentry_load.c). */
 	u64 seg_gen;
 	/* the same for the host-state fields and the VM-exit controls (src/vmx/vmexit_host.c) */
 	u64 host_gen;

@@ -35,8 +35,6 @@
 #include "cpu/profile.h"
 #include "vmx/vmentry_checks.h"
 
-/* 24.4.1 "Guest Register State", Table 24-2 "Format of Access Rights": bit 13 is L. */
-#define SEG_AR_L BIT(13)
 /* 24.2 Table 24-1: bits 30:0 of the first word are the revision identifier, bit 31 the
  * shadow-VMCS indicator. */
 #define REV_MASK 0x7fffffffu
@@ -446,8 +444,7 @@ static struct vmx_result begin_vmcall(struct vx_cpu *c)
 		return ud(c);
 	if (c->vmx.non_root)
 		return vmx_result_of(VMX_OUT_VMEXIT, 0);
-	if ((c->rflags & RFLAGS_VM) ||
-	    ((c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & SEG_AR_L)))
+	if ((c->rflags & RFLAGS_VM) || vmx_compat_mode(c))
 		return ud(c);
 	if (c->cpl > 0)
 		return gp0(c);

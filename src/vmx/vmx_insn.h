@@ -20,6 +20,7 @@
 #define VX_VMX_VMX_INSN_H
 
 #include "cpu/cpu.h"
+#include "cpu/flags.h"
 #include "cpu/profile.h"
 #include "vmx/vmcs.h"
 
@@ -102,12 +103,20 @@ _Static_assert(VMCS_SLOT_GUEST_RIP == 174, "VMCS region: slot order");
 
 /* Checks before the operands are read (see above); VMX_OUT_CONTINUE to proceed. */
 struct vmx_result vmx_insn_begin(struct vx_cpu *c, enum vmx_insn_id id);
+/* 24.4.1 "Guest Register State", Table 24-2 "Format of Access Rights": bit 13 is L. */
+#define SEG_AR_L BIT(13)
+
+/* "IA32_EFER.LMA = 1 and CS.L = 0": compatibility mode. */
+static inline bool vmx_compat_mode(const struct vx_cpu *c)
+{
+	return (c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & SEG_AR_L);
+}
+
 /* "(CR0.PE = 0) or (RFLAGS.VM = 1) or (IA32_EFER.LMA = 1 and CS.L = 0)": #UD (virtual-8086
  * and compatibility mode do not recognise the VMX instructions). */
 static inline bool vmx_mode_ud(const struct vx_cpu *c)
 {
-	bool compat = (c->msr.efer & X86_EFER_LMA) && !(c->seg[SEG_CS].ar & BIT(13)); /* CS.L */
-	return !(c->cr0 & X86_CR0_PE) || (c->rflags & BIT(17)) || compat;
+	return !(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || vmx_compat_mode(c);
 }
 
 /* vmx_insn_begin() would let VMREAD and VMWRITE go on: VMX root operation, 64-bit mode,
