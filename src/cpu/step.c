@@ -232,19 +232,22 @@ static inline enum cpu_step exec_one(struct vx_cpu *c)
  * two fixed linear addresses in its page: `next` at `end` (straight-line code) and `alt` at
  * `end` + imm (the target of a relative branch; for other instructions an address like any
  * other).  Following a link, the next record's address does not wait for RIP -> index.  A
- * link stays right until the block is cleared, which discards every record of the block.
+ * link stays right until the block is cleared, which discards every record of the block.  A
+ * link is followed only from a record of the current block: cur_block can change without a
+ * fetch (a VM entry resuming a TLB context's code page, mmu.c), and the linear page alone
+ * does not say whose code it is.
  */
 struct chain {
-	struct insn *p; /* &rec[k], NULL when k = 0 */
+	struct insn *p; /* &blk->rec[k], NULL when k = 0 */
 	u64 end;
-	struct insn *rec; /* cur_block->rec when p was set (moves only in fetch_slow) */
+	const struct code_block *blk; /* the block of p (rec moves only in fetch_slow) */
 };
 
-/* The link of record ch->p that covers `rip`, NULL if none does. */
-static inline u16 *chain_link(struct chain *ch, u64 rip)
+/* The link of record ch->p that covers `rip` in block b, NULL if none does. */
+static inline u16 *chain_link(struct chain *ch, u64 rip, const struct code_block *b)
 {
 	struct insn *p = ch->p;
-	if (!p)
+	if (!p || ch->blk != b)
 		return NULL;
 	if (__builtin_expect(rip == ch->end, 1))
 		return &p->next;
@@ -270,17 +273,17 @@ static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch, boo
 {
 	u64 rip = c->rip;
 	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
-		u16 *link = chain_link(ch, rip);
+		struct code_block *b = c->cc.cur_block;
+		u16 *link = chain_link(ch, rip, b);
 		u32 k = link ? *link : 0;
 		if (__builtin_expect(!k, 0)) {
-			struct code_block *b = c->cc.cur_block;
 			k = b->idx[rip & 4095];
 			if (link && k)
 				*link = (u16)k;
-			ch->rec = b->rec;
 		}
 		if (__builtin_expect(k != 0, 1)) {
-			ch->p = &ch->rec[k];
+			ch->blk = b;
+			ch->p = &b->rec[k];
 			ch->end = rip + ch->p->len;
 			if (non_root)
 				c->vmxnr.mnemonic = ch->p->mnemonic;

@@ -241,6 +241,49 @@ static void test_vpid_code_written_between_exit_and_entry(void **state)
 	fx_free(f);
 }
 
+/*
+ * A root-mode hypervisor on the interpreter (VMWRITE; VMRESUME) whose guest, in a kept TLB
+ * context, runs at the linear address right after the VMRESUME but from another physical
+ * page: the guest's code must run, not the host's records that follow VMRESUME there.
+ */
+#define G_PML4 0x600000ull
+#define G_PDPT 0x601000ull
+#define G_PD 0x602000ull
+
+static void test_vpid_interpreted_vmresume_runs_guest_code(void **state)
+{
+	(void)state;
+	struct fx *f = vt_new();
+	/* the guest's tables: linear 2-MByte page 0 -> physical 0x400000, the rest identity */
+	phys_write(&f->phys, G_PML4, 8, G_PDPT | 7);
+	phys_write(&f->phys, G_PDPT, 8, G_PD | 7);
+	phys_write(&f->phys, G_PD, 8, 0x400000 | 0x87);
+	for (u64 k = 1; k < 4; k++)
+		phys_write(&f->phys, G_PD + 8 * k, 8, (k << 21) | 0x87);
+	W(f, GUEST_CR3, G_PML4);
+	/* root at HOST_RIP: mov eax, GUEST_RIP; mov ecx, HOST_RIP + 16; vmwrite rax, rcx;
+	 * vmresume (ends at HOST_RIP + 16); mov ebx, 0x22; hlt */
+	static const u8 root[] = {0xb8, 0x1e, 0x68, 0x00, 0x00, 0xb9, 0x10, 0x00, 0x18, 0x00, 0x0f,
+				  0x79, 0xc1, 0x0f, 0x01, 0xc3, 0xbb, 0x22, 0x00, 0x00, 0x00, 0xf4};
+	phys_copy_in(&f->phys, HOST_RIP, root, sizeof(root));
+	/* the guest at linear HOST_RIP + 16 = physical 0x580010: mov esi, 0x11; cpuid */
+	static const u8 guest[] = {0xbe, 0x11, 0x00, 0x00, 0x00, 0x0f, 0xa2};
+	phys_copy_in(&f->phys, 0x580010, guest, sizeof(guest));
+	set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL), PROC_ACTIVATE_SECONDARY_CONTROLS);
+	set_ctl(f, S(SECONDARY_VM_EXEC_CONTROL), PROC2_ENABLE_VPID);
+	W(f, VPID, 7);
+	W(f, GUEST_RIP, HOST_RIP + 16);
+	assert_int_equal(enter_run(f), STEP_VMEXIT);
+	assert_exit(f, VMX_EXIT_CPUID, HOST_RIP + 21);
+	for (int round = 0; round < 3; round++) {
+		f->cpu.gpr[6] = 0;
+		assert_int_equal(run(f), STEP_VMEXIT); /* root, then the guest to its CPUID */
+		assert_exit(f, VMX_EXIT_CPUID, HOST_RIP + 21);
+		assert_int_equal(f->cpu.gpr[6], 0x11);
+	}
+	fx_free(f);
+}
+
 /* 3. Host state (27.5.1, 27.5.2) comes from an image of the host-state fields kept between
  * exits (src/vmx/vmexit_host.c): a store to a host field or to the VM-exit controls between
  * two exits must reach the next one. */
@@ -282,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(test_segment_save_skip_is_exact),
 	    cmocka_unit_test(test_host_state_follows_host_fields),
 	    cmocka_unit_test(test_vpid_code_written_between_exit_and_entry),
+	    cmocka_unit_test(test_vpid_interpreted_vmresume_runs_guest_code),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
