@@ -43,28 +43,25 @@ void hv_oracle_destroy(struct hv_vcpu *v)
 	v->o_phys = NULL;
 }
 
-/* The processor's answer for the guest's state (its CR4.OSXSAVE and XCR0 are what the output
- * mirrors); *eff receives the leaf answered. */
-static void cpuid_for_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4], u32 *eff)
+/* The guest state the processor's answer depends on (the output mirrors CR4.OSXSAVE and
+ * XCR0): the guest's, or power-up values while the vCPU is being planned (the oracle). */
+static struct vx_cpu *answering(struct hv_vcpu *v, u64 *cr4, u64 *xcr0)
 {
-	if (!v->cpu) { /* while the vCPU is being planned: the oracle, power-up CR4/XCR0 */
-		vx_cpu_cpuid(v->oracle, leaf, subleaf, 0, 1, r, eff);
-		return;
+	if (!v->cpu) {
+		*cr4 = 0;
+		*xcr0 = 1;
+		return v->oracle;
 	}
-	u64 cr4 = hv_vmread(v, VMCS_GUEST_CR4), xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0);
-	vx_cpu_cpuid(v->cpu, leaf, subleaf, cr4, xcr0, r, eff);
-}
-
-void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
-{
-	u32 eff;
-	cpuid_for_guest(v, leaf, subleaf, r, &eff);
-	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
+	*cr4 = hv_vmread(v, VMCS_GUEST_CR4);
+	*xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0);
+	return v->cpu;
 }
 
 void hv_cpuid_raw(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
-	cpuid_for_guest(v, leaf, subleaf, r, NULL);
+	u64 cr4, xcr0;
+	struct vx_cpu *c = answering(v, &cr4, &xcr0);
+	vx_cpu_cpuid(c, leaf, subleaf, cr4, xcr0, r, NULL);
 }
 
 enum { EAX, EBX, ECX, EDX };
@@ -120,22 +117,25 @@ void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4
 /*
  * The guest's answer for (leaf, subleaf) under its CR4 and XCR0 (the only guest state the
  * processor's answer depends on; the filter depends on the VM configuration alone), kept in a
- * small table as KVM keeps its vCPU's CPUID entries.
+ * small table as KVM keeps its vCPU's CPUID entries (not while planning: the oracle answers).
  */
-static void answer(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
+void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
-	u64 cr4 = hv_vmread(v, VMCS_GUEST_CR4), xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0);
+	u64 cr4, xcr0;
+	struct vx_cpu *c = answering(v, &cr4, &xcr0);
 	struct hv_cpuid_memo *m = &v->cpuid_memo[(leaf ^ subleaf ^ (leaf >> 27)) % HV_CPUID_MEMO];
-	if (m->valid && m->leaf == leaf && m->subleaf == subleaf && m->cr4 == cr4 &&
+	if (v->cpu && m->valid && m->leaf == leaf && m->subleaf == subleaf && m->cr4 == cr4 &&
 	    m->xcr0 == xcr0) {
 		memcpy(r, m->r, sizeof(m->r));
 		return;
 	}
 	u32 eff;
-	vx_cpu_cpuid(v->cpu, leaf, subleaf, cr4, xcr0, r, &eff);
+	vx_cpu_cpuid(c, leaf, subleaf, cr4, xcr0, r, &eff);
 	/* The filter applies to the leaf the processor answers (CPUID page: an input above the
 	 * maximum basic or extended leaf returns the highest basic leaf). */
 	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
+	if (!v->cpu)
+		return;
 	*m = (struct hv_cpuid_memo){
 	    .valid = true, .leaf = leaf, .subleaf = subleaf, .cr4 = cr4, .xcr0 = xcr0};
 	memcpy(m->r, r, sizeof(m->r));
@@ -144,7 +144,7 @@ static void answer(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 enum hv_ret hv_exit_cpuid(struct hv_vcpu *v)
 {
 	u32 leaf = (u32)hv_gpr(v, VX_RAX), subleaf = (u32)hv_gpr(v, VX_RCX), r[4];
-	answer(v, leaf, subleaf, r);
+	hv_cpuid_guest(v, leaf, subleaf, r);
 	hv_set_gpr(v, VX_RAX, r[EAX]);
 	hv_set_gpr(v, VX_RBX, r[EBX]);
 	hv_set_gpr(v, VX_RCX, r[ECX]);

@@ -20,6 +20,7 @@
  * not support or the VM hides (VMXE with hide_vmx), clearing CR4.PAE in IA-32e mode.  The
  * guest's value goes into the read shadow; the VMCS field gets it with the fixed bits forced.
  */
+#include "arch/msr.h"
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
 #include "lib/trace.h"
@@ -34,7 +35,6 @@
 #define CR0_DEFINED 0xe005003full
 #define CR4_PAE BIT(5)
 #define CR4_VMXE BIT(13)
-#define EFER_LMA BIT(10)
 
 /* The guest's view: owned bits from the shadow, the others from the VMCS field. */
 static u64 guest_view(struct hv_vcpu *v, u32 field, u32 shadow, u64 mask)
@@ -44,7 +44,7 @@ static u64 guest_view(struct hv_vcpu *v, u32 field, u32 shadow, u64 mask)
 
 static bool lma(struct hv_vcpu *v)
 {
-	return hv_vmread(v, VMCS_GUEST_IA32_EFER) & EFER_LMA;
+	return hv_vmread(v, VMCS_GUEST_IA32_EFER) & MSR_IA32_EFER_LMA_MASK;
 }
 
 /* keep: read-shadow bits that stay (L1's, while L2 runs; 0 otherwise). */

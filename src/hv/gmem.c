@@ -17,6 +17,7 @@
  * an entry elsewhere makes the walk impossible (*pfec = ~0).  Accessed and dirty flags are not
  * set: the accesses L0 emulates were already translated by the processor, which set them.
  */
+#include "arch/msr.h"
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
 #include "lib/trace.h"
@@ -36,7 +37,6 @@
 #define CR4_SMEP BIT(20)
 #define CR4_SMAP BIT(21)
 #define EFER_NXE BIT(11)
-#define EFER_LMA BIT(10)
 #define RFLAGS_AC BIT(18)
 
 /* ---- guest-physical accesses ---- */
@@ -206,7 +206,7 @@ bool hv_gla_to_gpa(struct hv_vcpu *v, u64 gla, enum hv_access acc, bool implicit
 		*pfec = ~0u;
 		return false;
 	}
-	if (!(efer & EFER_LMA)) {
+	if (!(efer & MSR_IA32_EFER_LMA_MASK)) {
 		*pfec =
 		    ~0u; /* 32-bit and PAE paging: legacy modes are out of scope (DESIGN.md 2) */
 		return false;

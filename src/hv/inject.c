@@ -101,6 +101,12 @@ void hv_skip_len(struct hv_vcpu *v, u32 len)
 		hv_vmwrite(v, VMCS_GUEST_INTERRUPTIBILITY_INFO, intr & ~shadow);
 }
 
+void hv_set_status_flags(struct hv_vcpu *v, u64 set)
+{
+	hv_vmwrite(v, VMCS_GUEST_RFLAGS,
+		   (hv_vmread(v, VMCS_GUEST_RFLAGS) & ~HV_RFLAGS_STATUS) | set);
+}
+
 void hv_skip_insn(struct hv_vcpu *v)
 {
 	hv_skip_len(v, v->exit.insn_len);

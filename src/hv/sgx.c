@@ -17,12 +17,18 @@
  *     processor, whose EINIT checks them (KVM loads them just before EINIT).
  * The guest's EPC is host EPC mapped by EPT (ept.c), CPUID 12H is filtered (exit_cpuid.c).
  */
+#include <stddef.h>
+
 #include "arch/msr.h"
 #include "arch/sgx.h"
+#include "arch/sgx_structs.h"
 #include "arch/vmx.h"
 #include "hv/vcpu.h"
 #include "lib/trace.h"
 #include "vx/vmx.h"
+
+/* Vol. 3D 38.14 "EINIT Token Structure (EINITTOKEN)", Table 38-20: 304 bytes. */
+#define EINITTOKEN_SIZE 304
 
 static bool sgx_enabled(const struct hv_config *cfg, u64 feature_control)
 {
@@ -112,11 +118,7 @@ static void inject_fault(struct hv_vcpu *v, const struct vx_encls_result *r, u64
 /* Item 36: RAX = status, ZF = (status != 0), CF PF AF SF OF cleared, RIP past ENCLS. */
 static enum hv_ret leaf_done(struct hv_vcpu *v, u64 status)
 {
-	u64 f = hv_vmread(v, VMCS_GUEST_RFLAGS) &
-		~(u64)(BIT(0) | BIT(2) | BIT(4) | BIT(6) | BIT(7) | BIT(11));
-	if (status)
-		f |= BIT(6);
-	hv_vmwrite(v, VMCS_GUEST_RFLAGS, f);
+	hv_set_status_flags(v, status ? HV_RFLAGS_ZF : 0);
 	hv_set_gpr(v, VX_RAX, status);
 	hv_skip_insn(v);
 	return HV_RESUME;
@@ -124,26 +126,21 @@ static enum hv_ret leaf_done(struct hv_vcpu *v, u64 status)
 
 /* ---- ECREATE (KVM's handle_encls_ecreate, checklist items 33-35) ---- */
 
-static u32 cpuid_reg(struct hv_vcpu *v, u32 leaf, u32 sub, unsigned reg)
-{
-	u32 r[4];
-	hv_cpuid_guest(v, leaf, sub, r);
-	return r[reg];
-}
-
 /* Item 34: the SECS against the VM's CPUID 12H and XCR0 (#GP(0) otherwise). */
 static bool secs_allowed(struct hv_vcpu *v, u64 secs)
 {
-	u64 size = vx_phys_read(v->phys, secs, 8);
-	u32 misc = (u32)vx_phys_read(v->phys, secs + 20, 4);
-	u64 attr = vx_phys_read(v->phys, secs + 48, 8), xfrm = vx_phys_read(v->phys, secs + 56, 8);
-	u64 attr_ok = cpuid_reg(v, 0x12, 1, 0) | (u64)cpuid_reg(v, 0x12, 1, 1) << 32;
-	u64 xfrm_ok = cpuid_reg(v, 0x12, 1, 2) | (u64)cpuid_reg(v, 0x12, 1, 3) << 32;
-	u32 edx = cpuid_reg(v, 0x12, 0, 3);
-	unsigned max_log = (attr & SGX_ATTR_MODE64BIT) ? (edx >> 8) & 0xff : edx & 0xff;
+	u64 size = vx_phys_read(v->phys, secs + offsetof(struct sgx_secs, size), 8);
+	u32 misc = (u32)vx_phys_read(v->phys, secs + offsetof(struct sgx_secs, miscselect), 4);
+	u64 attr = vx_phys_read(v->phys, secs + offsetof(struct sgx_secs, attributes), 8);
+	u64 xfrm = vx_phys_read(v->phys, secs + offsetof(struct sgx_secs, xfrm), 8);
+	u32 l0[4], l1[4]; /* CPUID.(12H,0) and (12H,1) as the VM sees them */
+	hv_cpuid_guest(v, 0x12, 0, l0);
+	hv_cpuid_guest(v, 0x12, 1, l1);
+	u64 attr_ok = l1[0] | (u64)l1[1] << 32, xfrm_ok = l1[2] | (u64)l1[3] << 32;
+	unsigned max_log = (attr & SGX_ATTR_MODE64BIT) ? (l0[3] >> 8) & 0xff : l0[3] & 0xff;
 	u64 xcr0 = vx_cpu_get_reg(v->cpu, VX_XCR0) | 3;
-	if ((attr & SGX_ATTR_PROVISIONKEY) || (misc & ~cpuid_reg(v, 0x12, 0, 1)) ||
-	    (attr & ~attr_ok) || (xfrm & ~xfrm_ok) || (xfrm & ~xcr0) || (xfrm & 3) != 3)
+	if ((attr & SGX_ATTR_PROVISIONKEY) || (misc & ~l0[1]) || (attr & ~attr_ok) ||
+	    (xfrm & ~xfrm_ok) || (xfrm & ~xcr0) || (xfrm & 3) != 3)
 		return false;
 	return max_log >= 64 || size < (1ull << max_log);
 }
@@ -155,13 +152,12 @@ static enum hv_ret hv_encls_ecreate(struct hv_vcpu *v)
 	u64 hpa;
 	if (!operand_gva(v, rbx, 32) || !operand_gva(v, rcx, 4096))
 		return HV_RESUME;
-	u64 pi[4]; /* LINADDR, SRCPGE, SECINFO, SECS */
-	if (!read_guest(v, rbx, pageinfo, sizeof(pi)))
+	struct sgx_pageinfo pi;
+	if (!read_guest(v, rbx, pageinfo, sizeof(pi)) ||
+	    !vx_phys_copy_out(v->phys, pageinfo, &pi, sizeof(pi)))
 		return HV_RESUME;
-	for (unsigned k = 0; k < 4; k++)
-		pi[k] = vx_phys_read(v->phys, pageinfo + 8 * k, 8);
-	if (!operand_gva(v, pi[1], 4096) || !operand_gva(v, pi[2], 64) ||
-	    !read_guest(v, pi[2], secinfo, 64) || !read_guest(v, pi[1], copy, 4096))
+	if (!operand_gva(v, pi.srcpge, 4096) || !operand_gva(v, pi.secinfo, 64) ||
+	    !read_guest(v, pi.secinfo, secinfo, 64) || !read_guest(v, pi.srcpge, copy, 4096))
 		return HV_RESUME;
 	if (!secs_allowed(v, copy)) {
 		hv_inject_gp(v, 0);
@@ -169,8 +165,8 @@ static enum hv_ret hv_encls_ecreate(struct hv_vcpu *v)
 	}
 	if (!epc_operand(v, rcx, &hpa))
 		return HV_RESUME;
-	vx_phys_write(v->phys, pageinfo + 8, 8, copy);
-	vx_phys_write(v->phys, pageinfo + 16, 8, secinfo);
+	vx_phys_write(v->phys, pageinfo + offsetof(struct sgx_pageinfo, srcpge), 8, copy);
+	vx_phys_write(v->phys, pageinfo + offsetof(struct sgx_pageinfo, secinfo), 8, secinfo);
 	struct vx_encls_result r;
 	vx_cpu_encls(v->cpu, ENCLS_ECREATE, pageinfo, hpa, 0, &r);
 	if (r.fault) {
@@ -189,8 +185,8 @@ static enum hv_ret hv_encls_einit(struct hv_vcpu *v)
 	u64 sig_copy = v->lay.sgx, tok_copy = v->lay.sgx + 4096, hpa;
 	if (!operand_gva(v, sig, 4096) || !operand_gva(v, secs, 4096) || !operand_gva(v, tok, 512))
 		return HV_RESUME;
-	if (!read_guest(v, sig, sig_copy, 1808) || !read_guest(v, tok, tok_copy, 304) ||
-	    !epc_operand(v, secs, &hpa))
+	if (!read_guest(v, sig, sig_copy, sizeof(struct sgx_sigstruct)) ||
+	    !read_guest(v, tok, tok_copy, EINITTOKEN_SIZE) || !epc_operand(v, secs, &hpa))
 		return HV_RESUME;
 	/* With launch control, the VM's IA32_SGXLEPUBKEYHASH0-3 go to the processor first. */
 	for (u32 k = 0; k < 4; k++)

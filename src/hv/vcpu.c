@@ -165,8 +165,8 @@ unsigned hv_guest_cpl(struct hv_vcpu *v)
 
 bool hv_guest_64bit(struct hv_vcpu *v)
 {
-	return (hv_vmread(v, VMCS_GUEST_IA32_EFER) & BIT(10)) &&
-	       (hv_vmread(v, VMCS_GUEST_CS_AR_BYTES) & BIT(13));
+	return (hv_vmread(v, VMCS_GUEST_IA32_EFER) & MSR_IA32_EFER_LMA_MASK) &&
+	       (hv_vmread(v, VMCS_GUEST_CS_AR_BYTES) & BIT(13)); /* CS.L (24.4.1, Table 24-2) */
 }
 
 struct vx_vmx_result hv_vmptrld(struct hv_vcpu *v, u64 pa)

@@ -55,7 +55,6 @@ struct hv_nested_ops {
 	u64 (*l2_cr_mask)(struct hv_vcpu *v, void *state, unsigned cr);
 };
 
-/* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
 /* One remembered CPUID answer (exit_cpuid.c). */
 #define HV_CPUID_MEMO 16
 struct hv_cpuid_memo {
@@ -63,6 +62,8 @@ struct hv_cpuid_memo {
 	u32 leaf, subleaf, r[4];
 	u64 cr4, xcr0;
 };
+
+/* The exit, decoded once (Table 24-14; KVM's union vmx_exit_reason). */
 
 struct hv_exit {
 	u32 full;             /* the raw 32-bit exit reason */
@@ -280,6 +281,13 @@ void hv_inject_pf(struct hv_vcpu *v, u64 cr2, u32 error);
 void hv_inject_interrupt(struct hv_vcpu *v, u8 vector);
 /* Advance guest RIP by the exit's instruction length (hv_skip_len(v, exit.insn_len)). */
 void hv_skip_insn(struct hv_vcpu *v);
+/* RFLAGS bits (Vol. 1 3.4.3 "EFLAGS Register") an instruction's status lands in. */
+#define HV_RFLAGS_CF BIT(0)
+#define HV_RFLAGS_ZF BIT(6)
+#define HV_RFLAGS_STATUS 0x8d5ull /* CF PF AF ZF SF OF */
+/* The guest's CF, PF, AF, ZF, SF and OF cleared, then `set` (a subset of them) set: how
+ * VMX instructions report VMsucceed/VMfail (30.2 "Conventions") and ENCLS its status. */
+void hv_set_status_flags(struct hv_vcpu *v, u64 set);
 /* Advance guest RIP by len (0: RIP unchanged); clears blocking by STI and by MOV SS. */
 void hv_skip_len(struct hv_vcpu *v, u32 len);
 
@@ -367,13 +375,13 @@ enum hv_ret hv_exit_ept_misconfig(struct hv_vcpu *v);
 /* ---- guest memory (gmem.c) ---- */
 
 enum hv_access { HV_ACC_READ, HV_ACC_WRITE, HV_ACC_FETCH };
+/* The current guest's guest-physical address gpa in L0's guest-physical space (L1's): itself,
+ * or through L1's EPT while L2 runs with it; false when L1's EPT does not map it. */
+bool hv_l1_gpa(struct hv_vcpu *v, u64 gpa, u64 *l1);
 /* The guest-linear to guest-physical translation through the guest's 4-level paging (GUEST_CR3
  * and the guest's CR0/CR4/EFER/CPL), with the access-rights checks of SDM Vol. 3A 4.6.  On a
  * page fault returns false with *pfec the error code (4.7); *pfec = ~0u when a paging
  * structure is not in guest RAM (the walk cannot be done). */
-/* The current guest's guest-physical address gpa in L0's guest-physical space (L1's): itself,
- * or through L1's EPT while L2 runs with it; false when L1's EPT does not map it. */
-bool hv_l1_gpa(struct hv_vcpu *v, u64 gpa, u64 *l1);
 bool hv_gla_to_gpa(struct hv_vcpu *v, u64 gla, enum hv_access acc, bool implicit_sup, u64 *gpa,
 		   u32 *pfec);
 bool hv_gpa_is_ram(const struct hv_vcpu *v, u64 gpa, u64 len);

@@ -359,7 +359,8 @@ enum hv_ret nested_l2_pending(struct hv_vcpu *v, void *state, bool *hold)
 		return synth_exit(v, n, VMX_EXIT_PREEMPTION_TIMER, 0);
 	u32 info = 0;
 	if (nested_get12(n, VMCS_VM_EXIT_CONTROLS) & EXIT_ACK_INTR_ON_EXIT) {
-		info = VMX_INTR_INFO_VALID | (u8)v->irq; /* type 0: external interrupt */
+		info = VMX_INTR_INFO_VALID |
+		       (u32)VMX_INTR_TYPE_EXT_INTR << VMX_INTR_INFO_TYPE_SHIFT | (u8)v->irq;
 		v->irq = -1;
 	}
 	return synth_exit(v, n, VMX_EXIT_EXTERNAL_INTERRUPT, info);

@@ -22,6 +22,9 @@
 #include "lib/trace.h"
 #include "nested/nested.h"
 
+/* IA32_EFER.LMA and LME, which the "IA-32e mode guest" entry control stands for (26.3.2.1). */
+#define EFER_LMA_LME (MSR_IA32_EFER_LMA_MASK | MSR_IA32_EFER_LME_MASK)
+
 const u32 nested_all_fields[NESTED_NFIELDS] = {
 #define VMCS_FIELD(name, enc, width, desc) enc,
 #include "arch/vmcs_fields.def"
@@ -29,7 +32,7 @@ const u32 nested_all_fields[NESTED_NFIELDS] = {
 
 unsigned nested_field_type(u32 enc)
 {
-	return (enc >> 10) & 3; /* 0 control, 1 exit information, 2 guest state, 3 host state */
+	return VMCS_ENC_TYPE(enc); /* enum vmcs_type: control, exit information, guest, host */
 }
 
 unsigned nested_fields(unsigned type, const u32 **list)
@@ -131,15 +134,18 @@ static void merge_io_msr(struct hv_vcpu *v, struct nested *n, const struct neste
 	hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, p02);
 }
 
+/* The CR0 and CR4 guest/host masks (24.6.6 "Guest/Host Masks and Read Shadows for CR0 and
+ * CR4"). */
+static const u32 cr_mask[2] = {VMCS_CR0_GUEST_HOST_MASK, VMCS_CR4_GUEST_HOST_MASK};
+
 /* CR0/CR4 read shadows: a bit either level owns is intercepted (the masks are ORed); L2 reads
  * vmcs12's shadow for L1's bits and vmcs12's guest value for the others. */
 static void cr_shadows(struct hv_vcpu *v, struct nested *n)
 {
-	static const u32 mask[2] = {VMCS_CR0_GUEST_HOST_MASK, VMCS_CR4_GUEST_HOST_MASK};
 	static const u32 shadow[2] = {VMCS_CR0_READ_SHADOW, VMCS_CR4_READ_SHADOW};
 	static const u32 cr[2] = {VMCS_GUEST_CR0, VMCS_GUEST_CR4};
 	for (int c = 0; c < 2; c++) {
-		u64 m12 = nested_get12(n, mask[c]);
+		u64 m12 = nested_get12(n, cr_mask[c]);
 		hv_vmwrite(v, shadow[c],
 			   (nested_get12(n, shadow[c]) & m12) | (nested_get12(n, cr[c]) & ~m12));
 	}
@@ -153,7 +159,8 @@ static void entry_efer(struct hv_vcpu *v, struct nested *n, u64 efer01)
 	u64 entry12 = nested_get12(n, VMCS_VM_ENTRY_CONTROLS);
 	u64 efer = entry12 & ENTRY_LOAD_IA32_EFER ? nested_get12(n, VMCS_GUEST_IA32_EFER) : efer01;
 	if (!(entry12 & ENTRY_LOAD_IA32_EFER))
-		efer = entry12 & ENTRY_IA32E_MODE_GUEST ? efer | 0x500 : efer & ~0x500ull;
+		efer =
+		    entry12 & ENTRY_IA32E_MODE_GUEST ? efer | EFER_LMA_LME : efer & ~EFER_LMA_LME;
 	hv_vmwrite(v, VMCS_GUEST_IA32_EFER, efer);
 }
 
@@ -209,7 +216,7 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 	}
 	static const u32 ored[] = {VMCS_PIN_BASED_VM_EXEC_CONTROL, VMCS_CPU_BASED_VM_EXEC_CONTROL,
 				   VMCS_EXCEPTION_BITMAP};
-	for (unsigned i = 0; i < sizeof(ored) / sizeof(ored[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(ored); i++)
 		hv_vmwrite(v, ored[i], carried(k, ored[i]) | nested_get12(n, ored[i]));
 	merge_io_msr(v, n, k);
 	/* vmcs12's secondary controls count only with "activate secondary controls" (24.6.2),
@@ -237,11 +244,10 @@ static void merge(struct hv_vcpu *v, struct nested *n, const struct nested_carry
 	static const u32 from12[] = {VMCS_VM_ENTRY_CONTROLS, VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE,
 				     VMCS_VM_ENTRY_INSTRUCTION_LEN, VMCS_PAGE_FAULT_ERROR_CODE_MASK,
 				     VMCS_PAGE_FAULT_ERROR_CODE_MATCH};
-	for (unsigned i = 0; i < sizeof(from12) / sizeof(from12[0]); i++)
+	for (unsigned i = 0; i < ARRAY_SIZE(from12); i++)
 		hv_vmwrite(v, from12[i], nested_get12(n, from12[i]));
-	static const u32 mask[2] = {VMCS_CR0_GUEST_HOST_MASK, VMCS_CR4_GUEST_HOST_MASK};
 	for (int c = 0; c < 2; c++)
-		hv_vmwrite(v, mask[c], nested_get12(n, mask[c]) | carried(k, mask[c]));
+		hv_vmwrite(v, cr_mask[c], nested_get12(n, cr_mask[c]) | carried(k, cr_mask[c]));
 	cr_shadows(v, n);
 	u64 entry12 = nested_get12(n, VMCS_VM_ENTRY_CONTROLS);
 	hv_vmwrite(v, VMCS_VM_ENTRY_CONTROLS, entry12 | ENTRY_LOAD_IA32_EFER);
@@ -262,7 +268,7 @@ bool nested_load_sept(struct hv_vcpu *v, struct nested *n)
 		return false;
 	hv_vmwrite(v, VMCS_EPT_POINTER, eptp02);
 	struct vx_invept_desc d = {eptp02, 0};
-	vx_invept(v->cpu, 2, &d);
+	vx_invept(v->cpu, VX_INVEPT_ALL_CONTEXT, &d);
 	n->sept_stale = false;
 	return true;
 }
@@ -365,8 +371,7 @@ enum hv_ret nested_run_l2(struct hv_vcpu *v, struct nested *n)
 				  "nested VMX: L1's EPT needs more than %u shadow pages",
 				  (unsigned)v->lay.sept_pages);
 	v->proc = (u32)hv_vmread(v, VMCS_CPU_BASED_VM_EXEC_CONTROL);
-	v->proc_keep = (u32)nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL) &
-		       (PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
+	v->proc_keep = (u32)p12 & (PROC_INTR_WINDOW_EXITING | PROC_MONITOR_TRAP_FLAG);
 	n->guest_mode = true;
 	n->run_pending = true;
 	timer12_arm(v, n);

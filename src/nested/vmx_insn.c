@@ -12,8 +12,8 @@
  *
  * Operands come from the exit: the instruction information (27.2.4 Tables 27-13 and 27-14:
  * scaling, address size, segment, index and base registers, Reg1/Reg2, memory or register)
- * and the exit qualification (the displacement, Table 27-? "Exit Qualification for VMX
- * instructions").  Memory operands are read and written through L1's paging (gmem.c); a page
+ * and the exit qualification (the instruction's displacement field, 27.2.1 "Basic VM-Exit
+ * Information").  Memory operands are read and written through L1's paging (gmem.c); a page
  * fault there is injected.  The outcome goes back to L1 as the instruction would leave it:
  * RFLAGS per 30.2 "Conventions" and RIP past the instruction, or the exception injected.
  */
@@ -24,10 +24,6 @@
 #include "hv/vcpu.h"
 #include "nested/nested.h"
 #include "vx/vmx.h"
-
-#define RFLAGS_CF BIT(0)
-#define RFLAGS_ZF BIT(6)
-#define RFLAGS_ARITH 0x8d5ull /* CF PF AF ZF SF OF */
 
 /* Table 27-13 fields. */
 struct insn_info {
@@ -132,11 +128,11 @@ static void sync_l1_mode(struct hv_vcpu *v, struct vx_cpu *l1)
 /* 30.2 "Conventions": the outcome in L1's RFLAGS and RIP, or the exception injected. */
 enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r)
 {
-	u64 f = hv_vmread(v, VMCS_GUEST_RFLAGS) & ~RFLAGS_ARITH;
+	u64 set = 0;
 	switch (r->outcome) {
 	case VX_VMSUCCEED: break;
-	case VX_VMFAIL_INVALID: f |= RFLAGS_CF; break;
-	case VX_VMFAIL_VALID: f |= RFLAGS_ZF; break;
+	case VX_VMFAIL_INVALID: set = HV_RFLAGS_CF; break;
+	case VX_VMFAIL_VALID: set = HV_RFLAGS_ZF; break;
 	case VX_VMX_EXCEPTION:
 		hv_inject_event(v, r->vector, VMX_INTR_TYPE_HARD_EXCEPTION, r->has_error_code,
 				r->error_code, 0);
@@ -149,7 +145,7 @@ enum hv_ret nested_finish(struct hv_vcpu *v, const struct vx_vmx_result *r)
 		return hv_stop_vm(v, HV_STOP_ERROR, 1, "nested VMX: unexpected outcome %s",
 				  vx_vmx_outcome_name(r->outcome));
 	}
-	hv_vmwrite(v, VMCS_GUEST_RFLAGS, f);
+	hv_set_status_flags(v, set);
 	hv_skip_insn(v);
 	return HV_RESUME;
 }

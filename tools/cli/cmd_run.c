@@ -53,9 +53,6 @@ struct run_opts {
 	bool no_shadowing;    /* --vmcs-shadowing off */
 };
 
-extern const unsigned char vx_l1_guest_elf[];
-extern const size_t vx_l1_guest_elf_len;
-
 static void run_usage(FILE *f)
 {
 	fputs("usage: vmxsgx run [--bare] [options] GUEST.elf\n"
@@ -208,7 +205,7 @@ static int later_option(struct run_opts *o, int argc, char **argv, int *k)
 		return 0;
 	}
 	for (size_t n = 0; n < sizeof(valued) / sizeof(valued[0]); n++) {
-		if (!is_opt(a, valued[n]) || (n == 0 && is_opt(a, "--sgx-lc")))
+		if (!is_opt(a, valued[n]))
 			continue;
 		const char *v = opt_value(argc, argv, k, valued[n]);
 		if (!v)
