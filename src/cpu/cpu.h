@@ -226,7 +226,6 @@ struct code_cache {
 	/* the page RIP is in: linear page + 1 (0 = none) and its block */
 	u64 cur_lin;
 	struct code_block *cur_block;
-	u64 cur_pa;
 	u64 writes; /* code writes so far: a saved cur_block is stale if this moved (mmu.c) */
 };
 

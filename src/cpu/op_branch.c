@@ -35,11 +35,17 @@ static enum cpu_step op_jmp(struct vx_cpu *c, const struct insn *i)
 	return r == STEP_RETIRED ? jump(c, t) : r;
 }
 
-static enum cpu_step op_jcc(struct vx_cpu *c, const struct insn *i)
+static inline __attribute__((always_inline)) enum cpu_step jcc(struct vx_cpu *c,
+							       const struct insn *i, unsigned cc)
 {
-	if (!cpu_cond_fast(c, i->cc))
+	if (!cpu_cond_fast(c, cc))
 		return STEP_RETIRED;
 	return jump(c, c->rip + i->imm);
+}
+
+static enum cpu_step op_jcc(struct vx_cpu *c, const struct insn *i)
+{
+	return jcc(c, i, i->cc);
 }
 
 /* Jcc with the condition a constant, one handler per condition code chosen at decode time:
@@ -47,9 +53,7 @@ static enum cpu_step op_jcc(struct vx_cpu *c, const struct insn *i)
 #define JCC(cc)                                                                 \
 	static enum cpu_step op_jcc##cc(struct vx_cpu *c, const struct insn *i) \
 	{                                                                       \
-		if (!cpu_cond_fast(c, cc))                                      \
-			return STEP_RETIRED;                                    \
-		return jump(c, c->rip + i->imm);                                \
+		return jcc(c, i, cc);                                           \
 	}
 JCC(0)
 JCC(1)

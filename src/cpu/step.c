@@ -11,9 +11,10 @@
  * fetch, so the running instruction's record stays valid while it executes (self-modifying
  * code, SDM 11.6 "Self-Modifying Code").
  *
- * In VMX non-root operation every boundary goes through step_non_root(): the events of SDM
- * Vol. 3C 25.2 "Other Causes of VM Exits" (src/vmx/vmx_events.c) before each instruction and
- * the monitor trap flag after it.  Outside it the hot loop pays one extra compare for this.
+ * In VMX non-root operation a boundary goes through step_non_root(): the events of SDM Vol. 3C
+ * 25.2 "Other Causes of VM Exits" (src/vmx/vmx_events.c) before each instruction and the
+ * monitor trap flag after it -- except a boundary where none of them can happen
+ * (vmx_non_root_quiet), which runs the instruction on the chained fast path.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -737,8 +737,8 @@ struct vmx_result vmx_insn_inv_type(struct vx_cpu *c, enum vmx_insn_id id, u64 t
  * VMfail(Invalid operand to INVEPT/INVVPID); ELSE Invalidate mappings associated with
  * EPTP[51:12]; VMsucceed; 2: Invalidate mappings associated with all EPTPs; VMsucceed".
  * The operation does not check descriptor bits 127:64 (Figure 30-1 calls them reserved).
- * The model's TLB is not tagged by EPTP: it is flushed whole ("It may invalidate other
- * mappings as well").
+ * The model flushes every translation context (src/vmx/ept.h "Caching"), whatever the type:
+ * "It may invalidate other mappings as well".
  */
 struct vmx_result vmx_insn_invept(struct vx_cpu *c, u64 type, u64 lo, u64 hi)
 {
@@ -754,8 +754,8 @@ struct vmx_result vmx_insn_invept(struct vx_cpu *c, u64 type, u64 lo, u64 hi)
  * ELSE CASE INVVPID_TYPE OF 0: ... IF VPID = 0 THEN VMfail(...); ELSE GL_ADDR ←
  * INVVPID_DESC[127:64]; IF (GL_ADDR is not in a canonical form) THEN VMfail(...) ... 1: ...
  * IF VPID = 0 THEN VMfail(...) ... 2: Invalidate all mappings tagged with all non-zero
- * VPIDs ... 3: ... IF VPID = 0 THEN VMfail(...)".  The model's TLB is not tagged by VPID:
- * it is flushed whole ("In some cases, it may invalidate mappings for other linear
+ * VPIDs ... 3: ... IF VPID = 0 THEN VMfail(...)".  The model flushes every translation
+ * context, whatever the type ("In some cases, it may invalidate mappings for other linear
  * addresses (or other VPIDs) as well").
  */
 /* Vol. 1 3.3.7.1 "Canonical Addressing": bits 63 through the most-significant implemented

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "arch/vmx.h"
+#include "cpu/flags.h"
 #include "cpu_fixture.h"
 
 #define CODE(...) ((const u8[]){__VA_ARGS__}), sizeof((const u8[]){__VA_ARGS__})
@@ -105,12 +106,54 @@ static void test_unsupported_ud(void **state)
 	fx_free(f);
 }
 
+/* cpu_cond_fast (the inline conditions after SUB/CMP and logic operations, SDM Vol. 1
+ * Appendix B "EFLAGS Condition Codes") answers as cpu_cond, for every condition, operand
+ * size and a spread of operands (edge values and pseudo-random ones). */
+static void test_cond_fast_matches_cond(void **state)
+{
+	(void)state;
+	static const u64 edge[] = {0,
+				   1,
+				   2,
+				   0x7f,
+				   0x80,
+				   0xff,
+				   0x7fff,
+				   0x8000,
+				   0xffff,
+				   0x7fffffff,
+				   0x80000000,
+				   0xffffffff,
+				   0x7fffffffffffffffull,
+				   0x8000000000000000ull,
+				   ~0ull};
+	struct fx *f = fx_new(false);
+	assert_non_null(f);
+	struct vx_cpu *c = &f->cpu;
+	u64 x = 0x9e3779b97f4a7c15ull;
+	for (unsigned n = 0; n < 20000; n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned size = 1u << (n % 4);
+		u64 m = size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+		u64 a = (n & 8 ? edge[(x >> 8) % ARRAY_SIZE(edge)] : x) & m;
+		u64 b = (n & 16 ? edge[(x >> 20) % ARRAY_SIZE(edge)] : x >> 17 ^ x << 5) & m;
+		if (n & 4)
+			lf_set(c, LF_SUB, size, a, b, (a - b) & m);
+		else
+			lf_set(c, LF_LOGIC, size, a, b, (n & 32 ? a & b : a ^ b) & m);
+		for (unsigned cc = 0; cc < 16; cc++)
+			assert_int_equal(cpu_cond_fast(c, cc), cpu_cond(c, cc));
+	}
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mov_add),    cmocka_unit_test(test_self_modifying),
-	    cmocka_unit_test(test_page_fault), cmocka_unit_test(test_call_ret),
-	    cmocka_unit_test(test_jcc_loop),   cmocka_unit_test(test_unsupported_ud),
+	    cmocka_unit_test(test_mov_add),        cmocka_unit_test(test_self_modifying),
+	    cmocka_unit_test(test_page_fault),     cmocka_unit_test(test_call_ret),
+	    cmocka_unit_test(test_jcc_loop),       cmocka_unit_test(test_cond_fast_matches_cond),
+	    cmocka_unit_test(test_unsupported_ud),
 	};
 	return cmocka_run_group_tests_name("cpu_core", tests, NULL, NULL);
 }
