@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "arch/msr.h"
 #include "cpu/cpu_api.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
@@ -84,7 +85,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	for (size_t off = 0; restlen && off < 0x100000; off += restlen)
 		phys_copy_in(&phys, DATA + off, rest,
 			     off + restlen <= 0x100000 ? restlen : 0x100000 - off);
-	cpu.msr.feature_control = 1 | BIT(17) | BIT(18);
+	cpu.msr.feature_control = MSR_IA32_FEATURE_CONTROL_LOCK_MASK |
+				  MSR_IA32_FEATURE_CONTROL_SGX_LC_MASK |
+				  MSR_IA32_FEATURE_CONTROL_SGX_ENABLE_MASK;
 	for (size_t k = 0; k < nrec; k++, rec += 8) {
 		bool user = rec[0] & 0x80;
 		u32 off;

@@ -8,11 +8,10 @@
  */
 #include "guest.h"
 
+#include "arch/msr.h"
 #include "arch/sgx.h"
 #include "arch/sgx_structs.h"
 #include "vx/enclave.h"
-
-#define MSR_LEPUBKEYHASH0 0x8c
 
 static u8 secs_src[4096] __attribute__((aligned(4096)));
 static struct sgx_pageinfo pageinfo __attribute__((aligned(32)));
@@ -34,7 +33,8 @@ static u64 epc_end(void)
 bool sgx_lc_writable(void)
 {
 	u64 fc = rdmsr(MSR_FEATURE_CONTROL);
-	return (fc & 1) && (fc & BIT(17));
+	return (fc & MSR_IA32_FEATURE_CONTROL_LOCK_MASK) &&
+	       (fc & MSR_IA32_FEATURE_CONTROL_SGX_LC_MASK);
 }
 
 static void add_pages(const struct vx_enclave_bundle *b, u64 base, u64 secs)
@@ -77,7 +77,7 @@ long enclave_build(const void *bundle, struct enclave *e)
 		for (unsigned k = 0; k < 4; k++) {
 			u64 v;
 			memcpy(&v, b->mrsigner + 8 * k, 8);
-			wrmsr(MSR_LEPUBKEYHASH0 + k, v);
+			wrmsr(MSR_IA32_SGXLEPUBKEYHASH0 + k, v);
 		}
 	*e = (struct enclave){.base = base, .size = b->size, .secs = secs, .bundle = b};
 	return (long)encls(ENCLS_EINIT, (u64)b + VX_ENCLAVE_SIG_OFFSET, secs, (u64)token);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Memory accesses in enclave mode (SDM Vol. 3D 38.3 "Access-Control Requirements", 38.5.2
- * "Enclave Page Cache" access rules, 39.? Figure "Enclave Access with Linear Address").
+ * Memory accesses in enclave mode (SDM Vol. 3D 38.3 "Access-Control Requirements", 38.5.1
+ * "Access-control for Accesses that Originate from non-SGX Instructions", 38.5.2 "Enclave
+ * Page Cache" access rules).
  * Paging (and EPT) translate first; then, for a linear address inside ELRANGE, the page must
  * be an EPC page of the current enclave recorded at that linear address, of type PT_REG,
  * neither BLOCKED, PENDING nor MODIFIED, with the EPCM right for the access; a linear address
@@ -10,6 +11,7 @@
  * (4.7 "Page-Fault Exceptions").  Outside enclave mode nothing here runs: the EPC then reads
  * as all ones and ignores writes (docs/decisions.md D53).
  */
+#include "cpu/profile.h"
 #include "sgx/sgx_int.h"
 
 static enum cpu_step sgx_pf(struct vx_cpu *c, u64 la, unsigned acc)
@@ -20,7 +22,7 @@ static enum cpu_step sgx_pf(struct vx_cpu *c, u64 la, unsigned acc)
 		pfec |= PFEC_W;
 	if (c->cpl == 3 && !(acc & ACC_IMPLICIT))
 		pfec |= PFEC_U;
-	if (kind == ACC_EXEC && (c->msr.efer & BIT(11)))
+	if (kind == ACC_EXEC && (c->msr.efer & X86_EFER_NXE))
 		pfec |= PFEC_I;
 	return fault_pf(c, la, pfec);
 }
@@ -29,8 +31,7 @@ enum cpu_step sgx_access(struct vx_cpu *c, u64 la, u64 pa, unsigned acc, u32 *al
 {
 	struct sgx_epc *e = sgx_epc_of(c);
 	unsigned kind = acc & ACC_KIND;
-	bool in_range = la - c->sgx.base < c->sgx.size;
-	if (!in_range) {
+	if (!sgx_in_elrange(c, la, 1)) {
 		if (kind == ACC_EXEC)
 			return fault_gp(c, 0);
 		return epc_contains(e, pa) ? sgx_pf(c, la, acc) : STEP_RETIRED;

@@ -10,10 +10,13 @@
 #include <string.h>
 
 #include "arch/vmx.h"
+#include "cpu/profile.h"
 #include "lib/trace.h"
 #include "sgx/sgx_int.h"
 
-bool sgx_illegal_in_enclave(u16 mnemonic)
+/* Table 39-1 "Illegal Instructions Inside an Enclave" (by mnemonic; #UD; MOV/POP to segment
+ * registers are checked by sgx_fetch_check, EENTER/ERESUME by ENCLU itself). */
+static bool sgx_illegal_in_enclave(u16 mnemonic)
 {
 	switch (mnemonic) {
 	case ZYDIS_MNEMONIC_CPUID:
@@ -50,18 +53,12 @@ bool sgx_illegal_in_enclave(u16 mnemonic)
 	}
 }
 
-static struct sgx_gprsgx *gpr_area(struct vx_cpu *c)
-{
-	struct sgx_epc *e = sgx_epc_of(c);
-	return (struct sgx_gprsgx *)(epc_page_ptr(e, epc_index(e, c->sgx.gpr_pa)) +
-				     (c->sgx.gpr_pa & 4095));
-}
-
 /* Table 38-9: vectors reported unconditionally, #GP/#PF with MISCSELECT.EXINFO. */
 static u32 exitinfo(struct vx_cpu *c, const struct event *ev, struct sgx_gprsgx *g)
 {
-	static const u32 always =
-	    BIT(0) | BIT(1) | BIT(3) | BIT(5) | BIT(6) | BIT(16) | BIT(17) | BIT(19);
+	static const u32 always = BIT(X86_VEC_DE) | BIT(X86_VEC_DB) | BIT(X86_VEC_BP) |
+				  BIT(X86_VEC_BR) | BIT(X86_VEC_UD) | BIT(X86_VEC_MF) |
+				  BIT(X86_VEC_AC) | BIT(X86_VEC_XM);
 	if (!ev || ev->vector > 31 ||
 	    (ev->type != VMX_INTR_TYPE_HARD_EXCEPTION && ev->type != VMX_INTR_TYPE_SOFT_EXCEPTION))
 		return 0;
@@ -80,12 +77,10 @@ static u32 exitinfo(struct vx_cpu *c, const struct event *ev, struct sgx_gprsgx 
 
 static void save_state(struct vx_cpu *c, const struct event *ev, u64 rip, bool fault)
 {
-	struct sgx_gprsgx *g = gpr_area(c);
-	u64 *r = &g->rax;
-	static const u8 order[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-	for (unsigned k = 0; k < 16; k++)
-		r[k] =
-		    c->gpr[order[k]]; /* GPRSGX order RAX RCX RDX RBX ... is the encoding order */
+	struct sgx_gprsgx *g = sgx_gpr_at(c, c->sgx.gpr_pa);
+	/* GPRSGX order RAX RCX RDX RBX ... R15 is the encoding order of c->gpr[]. */
+	_Static_assert(sizeof(c->gpr) == offsetof(struct sgx_gprsgx, rflags), "GPRSGX.RAX-R15");
+	memcpy(&g->rax, c->gpr, sizeof(c->gpr));
 	u64 f = cpu_rflags(c) & ~RFLAGS_TF;
 	g->rflags = fault ? f | RFLAGS_RF : f;
 	g->rip = rip;
@@ -111,7 +106,7 @@ static void load_seg(struct vx_cpu *c, unsigned s, const struct sgx_seg *v)
 /* Table 40-1 synthetic state, FS/GS and XCR0 of the outside, CSSA + 1, enclave mode off. */
 static void load_synthetic(struct vx_cpu *c)
 {
-	const struct sgx_gprsgx *g = gpr_area(c);
+	const struct sgx_gprsgx *g = sgx_gpr_at(c, c->sgx.gpr_pa);
 	struct sgx_tcs *t = (struct sgx_tcs *)epc_page_ptr(sgx_epc_of(c), c->sgx.tcs);
 	memset(c->gpr, 0, sizeof(c->gpr));
 	c->gpr[GPR_RAX] = ENCLU_ERESUME;
@@ -126,7 +121,7 @@ static void load_synthetic(struct vx_cpu *c)
 	cpu_set_rflags(c, f);
 	load_seg(c, SEG_FS, &c->sgx.save_fs);
 	load_seg(c, SEG_GS, &c->sgx.save_gs);
-	if (c->cr4 & BIT(18))
+	if (c->cr4 & X86_CR4_OSXSAVE)
 		c->xcr0 = c->sgx.save_xcr0;
 	t->cssa++;
 }
@@ -170,7 +165,7 @@ void sgx_aex(struct vx_cpu *c, struct event *ev, u64 rip, bool fault, bool direc
 	    !direct_vmexit)
 		ev->cr2 &= ~0xfffull;
 	/* 40.4: with the "monitor trap flag" control an MTF VM exit is pending after the AEX. */
-	if (c->vmx.non_root && (c->vmxnr.proc & BIT(27)))
+	if (c->vmx.non_root && (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG))
 		c->vmxnr.mtf_pending = true;
 }
 

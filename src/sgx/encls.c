@@ -81,37 +81,35 @@ static enum cpu_step leaf_ecreate(struct vx_cpu *c)
 	struct epcm *m = epcm_at(c, idx);
 	if (m->valid)
 		return sgx_epcm_fault(c, c->gpr[GPR_RCX], true);
-	static struct sgx_secs s; /* 4 KiB: off the host stack (one processor runs at a time) */
-	if ((r = sgx_read(c, pi.srcpge, &s, sizeof(s))) != STEP_RETIRED)
+	struct sgx_secs *s = &c->sgx.scratch.secs; /* TMP_SECS: 4 KiB, off the host stack */
+	if ((r = sgx_read(c, pi.srcpge, s, sizeof(*s))) != STEP_RETIRED)
 		return r;
-	if (!secs_ok(c, &s))
+	if (!secs_ok(c, s))
 		return fault_gp(c, 0);
 	struct {
 		u64 tag;
 		u32 ssaframesize;
 		u64 size;
 		u8 zero[44];
-	} __attribute__((packed)) rec = {SGX_MEASURE_ECREATE, s.ssaframesize, s.size, {0}};
+	} __attribute__((packed)) rec = {SGX_MEASURE_ECREATE, s->ssaframesize, s->size, {0}};
 	_Static_assert(sizeof(rec) == 64, "ECREATE measurement record");
 	if (!sgx_mr_start(m) || !sgx_mr_update(m, &rec, sizeof(rec)))
 		return fault_gp(c, 0); /* host out of memory: reported as the leaf failing */
-	s.isvprodid = s.isvsvn = 0;
-	memset(s.mrenclave, 0, 32);
-	memset(s.mrsigner, 0, 32);
-	memcpy(epc_page_ptr(sgx_epc_of(c), idx), &s, sizeof(s));
+	s->isvprodid = s->isvsvn = 0;
+	memset(s->mrenclave, 0, 32);
+	memset(s->mrsigner, 0, 32);
+	memcpy(epc_page_ptr(sgx_epc_of(c), idx), s, sizeof(*s));
 	m->valid = true;
 	m->pt = SGX_PT_SECS;
 	m->la = 0;
 	m->r = m->w = m->x = false;
 	m->secs = idx;
-	m->eid = sgx_epc_of(c)->next_eid++;
 	return STEP_RETIRED;
 }
 
 /* ---- EADD ---- */
 
-/* The SECS page at la (an EPC operand): valid PT_SECS, else #PF(la). */
-static enum cpu_step secs_operand(struct vx_cpu *c, u64 la, u32 *idx)
+enum cpu_step sgx_secs_operand(struct vx_cpu *c, u64 la, u32 *idx)
 {
 	enum cpu_step r = sgx_epc_operand(c, la, false, idx);
 	if (r != STEP_RETIRED)
@@ -153,7 +151,7 @@ static enum cpu_step eadd_checks(struct vx_cpu *c, const struct sgx_pageinfo *pi
 		return fault_gp(c, 0);
 	if (epcm_at(c, idx)->valid)
 		return sgx_epcm_fault(c, c->gpr[GPR_RCX], true);
-	return secs_operand(c, pi->secs, sidx);
+	return sgx_secs_operand(c, pi->secs, sidx);
 }
 
 /* EADD steps 12-15, on the copied page: TCS layout, REG rights, LINADDR, initialized. */
@@ -182,8 +180,8 @@ static enum cpu_step leaf_eadd(struct vx_cpu *c)
 		r = eadd_checks(c, &pi, &si, idx, &sidx);
 	if (r != STEP_RETIRED)
 		return r;
-	static u8 page[4096];
-	if ((r = sgx_read(c, pi.srcpge, page, sizeof(page))) != STEP_RETIRED)
+	u8 *page = c->sgx.scratch.page;
+	if ((r = sgx_read(c, pi.srcpge, page, sizeof(c->sgx.scratch.page))) != STEP_RETIRED)
 		return r;
 	if ((r = eadd_page_checks(c, &pi, &si, page, sidx)) != STEP_RETIRED)
 		return r;
@@ -314,16 +312,16 @@ static enum cpu_step leaf_einit(struct vx_cpu *c)
 	u32 sidx;
 	if (!aligned(sig, 4096) || !aligned(secs, 4096) || !aligned(tla, 512))
 		return fault_gp(c, 0);
-	static struct sgx_sigstruct ss;
+	struct sgx_sigstruct *ss = &c->sgx.scratch.sig;
 	struct einittoken tok;
 	enum cpu_step r = sgx_epc_operand(c, secs, false, &sidx);
 	if (r == STEP_RETIRED)
-		r = sgx_read(c, sig, &ss, sizeof(ss));
+		r = sgx_read(c, sig, ss, sizeof(*ss));
 	if (r == STEP_RETIRED)
 		r = sgx_read(c, tla, &tok, sizeof(tok));
 	if (r != STEP_RETIRED)
 		return r;
-	u32 err = sgx_sigstruct_verify(&ss);
+	u32 err = sgx_sigstruct_verify(ss);
 	if (err == SGX_INVALID_SIG_STRUCT)
 		return sgx_status(c, err);
 	/* "Periodically, EINIT polls for certain asynchronous events": an interrupt that
@@ -338,17 +336,17 @@ static enum cpu_step leaf_einit(struct vx_cpu *c)
 	if (sm->initialized)
 		return fault_gp(c, 0);
 	u8 mr[32], signer[32];
-	sgx_sha256(ss.modulus, sizeof(ss.modulus), signer);
+	sgx_sha256(ss->modulus, sizeof(ss->modulus), signer);
 	if (!sgx_mr_peek(sm, mr))
 		return fault_gp(c, 0);
 	struct sgx_secs *s = (struct sgx_secs *)epc_page_ptr(sgx_epc_of(c), sidx);
-	err = einit_policy(c, &ss, sm, s, &tok, mr, signer);
+	err = einit_policy(c, ss, sm, s, &tok, mr, signer);
 	if (err)
 		return sgx_status(c, err);
 	memcpy(s->mrenclave, mr, 32);
 	memcpy(s->mrsigner, signer, 32);
-	s->isvprodid = ss.isvprodid;
-	s->isvsvn = ss.isvsvn;
+	s->isvprodid = ss->isvprodid;
+	s->isvsvn = ss->isvsvn;
 	s->attributes |= SGX_ATTR_INIT;
 	sm->initialized = true;
 	return sgx_status(c, 0);
@@ -446,8 +444,6 @@ static enum cpu_step leaf_edbg(struct vx_cpu *c, bool wr)
 }
 
 /* ---- dispatch ---- */
-
-enum cpu_step sgx_encls_sgx2(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_encls(struct vx_cpu *c)
 {

@@ -13,13 +13,10 @@
 /* The SECS at la: a valid PT_SECS page (#PF otherwise) of an initialized enclave (#GP). */
 static enum cpu_step init_secs(struct vx_cpu *c, u64 la, u32 *sidx)
 {
-	enum cpu_step r = sgx_epc_operand(c, la, false, sidx);
+	enum cpu_step r = sgx_secs_operand(c, la, sidx);
 	if (r != STEP_RETIRED)
 		return r;
-	const struct epcm *sm = epcm_at(c, *sidx);
-	if (!sm->valid || sm->pt != SGX_PT_SECS)
-		return sgx_epcm_fault(c, la, false);
-	return sm->initialized ? STEP_RETIRED : fault_gp(c, 0);
+	return epcm_at(c, *sidx)->initialized ? STEP_RETIRED : fault_gp(c, 0);
 }
 
 /* EAUG: a zeroed PENDING read/write page at PAGEINFO.LINADDR of an initialized enclave. */
@@ -105,7 +102,8 @@ static enum cpu_step leaf_emodt(struct vx_cpu *c)
 	if (r != STEP_RETIRED)
 		return r;
 	unsigned pt = secinfo_pt(&si);
-	if ((pt != SGX_PT_TCS && pt != SGX_PT_TRIM) || (si.flags & 7))
+	if ((pt != SGX_PT_TCS && pt != SGX_PT_TRIM) ||
+	    (si.flags & (SGX_SECINFO_R | SGX_SECINFO_W | SGX_SECINFO_X)))
 		return fault_gp(c, 0);
 	struct epcm *m = epcm_at(c, idx);
 	if (m->pending || m->modified)
@@ -117,8 +115,6 @@ static enum cpu_step leaf_emodt(struct vx_cpu *c)
 	m->r = m->w = m->x = false;
 	return sgx_status(c, 0);
 }
-
-enum cpu_step sgx_encls_sgx2(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_encls_sgx2(struct vx_cpu *c, u32 leaf)
 {

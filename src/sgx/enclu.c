@@ -12,9 +12,6 @@
 #include "lib/trace.h"
 #include "sgx/sgx_int.h"
 
-#define CR4_OSFXSR X86_CR4_OSFXSR
-#define CR4_OSXSAVE X86_CR4_OSXSAVE
-
 /* What the checks of EENTER/ERESUME found, for the commit. */
 struct entry {
 	u32 tcs, secs;
@@ -24,10 +21,10 @@ struct entry {
 };
 
 /* The TCS at RBX (steps 2-9 of EENTER/ERESUME "Operation"). */
-static enum cpu_step tcs_operand(struct vx_cpu *c, bool resume, struct entry *x)
+static enum cpu_step tcs_operand(struct vx_cpu *c, struct entry *x)
 {
 	u64 rbx = c->gpr[GPR_RBX];
-	if (rbx & 4095)
+	if (!aligned(rbx, 4096))
 		return fault_gp(c, 0);
 	enum cpu_step r = sgx_epc_operand(c, rbx, false, &x->tcs);
 	if (r != STEP_RETIRED)
@@ -37,7 +34,7 @@ static enum cpu_step tcs_operand(struct vx_cpu *c, bool resume, struct entry *x)
 	const struct epcm *m = epcm_at(c, x->tcs);
 	bool state = m->pending || m->modified;
 	bool where = m->la != rbx || m->pt != SGX_PT_TCS;
-	if (!m->valid || m->blocked || (resume ? state || where : where || state))
+	if (!m->valid || m->blocked || state || where)
 		return sgx_epcm_fault(c, rbx, false);
 	x->t = (struct sgx_tcs *)epc_page_ptr(sgx_epc_of(c), x->tcs);
 	x->secs = m->secs;
@@ -50,16 +47,16 @@ static enum cpu_step tcs_fields(struct vx_cpu *c, bool resume, const struct entr
 {
 	const struct sgx_tcs *t = x->t;
 	const struct sgx_secs *s = x->s;
-	if ((t->ossa | t->ofsbasgx | t->ogsbasgx) & 4095)
+	if (!aligned(t->ossa | t->ofsbasgx | t->ogsbasgx, 4096))
 		return fault_gp(c, 0);
 	if (!is_canonical(s->baseaddr + t->ofsbasgx) || !is_canonical(s->baseaddr + t->ogsbasgx))
 		return fault_gp(c, 0);
 	if ((t->flags & ~SGX_TCS_DBGOPTIN) || !epcm_at(c, x->secs)->initialized)
 		return fault_gp(c, 0);
 	bool mode64 = (c->msr.efer & X86_EFER_LMA) && (c->seg[SEG_CS].ar & BIT(13));
-	if (mode64 != !!(s->attributes & SGX_ATTR_MODE64BIT) || !(c->cr4 & CR4_OSFXSR))
+	if (mode64 != !!(s->attributes & SGX_ATTR_MODE64BIT) || !(c->cr4 & X86_CR4_OSFXSR))
 		return fault_gp(c, 0);
-	if (!(c->cr4 & CR4_OSXSAVE) ? s->xfrm != 3 : (s->xfrm & ~c->xcr0) != 0)
+	if (!(c->cr4 & X86_CR4_OSXSAVE) ? s->xfrm != 3 : (s->xfrm & ~c->xcr0) != 0)
 		return fault_gp(c, 0);
 	if (resume ? t->cssa == 0 : t->cssa >= t->nssa)
 		return fault_gp(c, 0);
@@ -100,21 +97,13 @@ static enum cpu_step ssa_frame(struct vx_cpu *c, bool resume, struct entry *x)
 	enum cpu_step r = ssa_page(c, x, gla, &x->gpr_pa);
 	if (r != STEP_RETIRED)
 		return r;
-	const struct sgx_gprsgx *g =
-	    (const void *)(epc_page_ptr(sgx_epc_of(c), epc_index(sgx_epc_of(c), x->gpr_pa)) +
-			   (x->gpr_pa & 4095));
+	const struct sgx_gprsgx *g = sgx_gpr_at(c, x->gpr_pa);
 	x->target = resume ? g->rip : x->s->baseaddr + x->t->oentry;
 	if (!is_canonical(x->target))
 		return fault_gp(c, 0);
 	if (resume && (!is_canonical(g->fsbase) || !is_canonical(g->gsbase)))
 		return fault_gp(c, 0);
 	return epcm_at(c, x->tcs)->tcs_busy ? fault_gp(c, 0) : STEP_RETIRED;
-}
-
-static struct sgx_gprsgx *gpr_at(struct vx_cpu *c, u64 pa)
-{
-	struct sgx_epc *e = sgx_epc_of(c);
-	return (struct sgx_gprsgx *)(epc_page_ptr(e, epc_index(e, pa)) + (pa & 4095));
 }
 
 /* FS/GS inside the enclave (EENTER "Operation"): selector 0BH, base from the TCS (EENTER) or
@@ -143,7 +132,6 @@ static void enter(struct vx_cpu *c, const struct entry *x)
 	g->tcs_la = c->gpr[GPR_RBX];
 	g->base = x->s->baseaddr;
 	g->size = x->s->size;
-	g->ssa_la = x->ssa_la;
 	g->ssa_pa = x->ssa_pa;
 	g->gpr_pa = x->gpr_pa;
 	g->misc_exinfo = x->s->miscselect & BIT(SGX_MISC_EXINFO_BIT);
@@ -152,7 +140,7 @@ static void enter(struct vx_cpu *c, const struct entry *x)
 	save_seg(&c->seg[SEG_FS], &g->save_fs);
 	save_seg(&c->seg[SEG_GS], &g->save_gs);
 	g->save_xcr0 = c->xcr0;
-	if (c->cr4 & CR4_OSXSAVE)
+	if (c->cr4 & X86_CR4_OSXSAVE)
 		c->xcr0 = x->s->xfrm;
 	/* Opt-out entry: TF saved and cleared, a pending MTF VM exit cleared (43.2 "Debug
 	 * Enclaves and Single-stepping"). */
@@ -169,7 +157,7 @@ static void enter(struct vx_cpu *c, const struct entry *x)
 
 static enum cpu_step entry_checks(struct vx_cpu *c, bool resume, struct entry *x)
 {
-	enum cpu_step r = tcs_operand(c, resume, x);
+	enum cpu_step r = tcs_operand(c, x);
 	if (r == STEP_RETIRED)
 		r = tcs_fields(c, resume, x);
 	if (r == STEP_RETIRED)
@@ -183,7 +171,7 @@ static enum cpu_step leaf_eenter(struct vx_cpu *c)
 	enum cpu_step r = entry_checks(c, false, &x);
 	if (r != STEP_RETIRED)
 		return r;
-	struct sgx_gprsgx *g = gpr_at(c, x.gpr_pa);
+	struct sgx_gprsgx *g = sgx_gpr_at(c, x.gpr_pa);
 	g->ursp = c->gpr[GPR_RSP];
 	g->urbp = c->gpr[GPR_RBP];
 	enter(c, &x);
@@ -219,7 +207,7 @@ static enum cpu_step leaf_eresume(struct vx_cpu *c)
 	enum cpu_step r = entry_checks(c, true, &x);
 	if (r != STEP_RETIRED)
 		return r;
-	const struct sgx_gprsgx *g = gpr_at(c, x.gpr_pa);
+	const struct sgx_gprsgx *g = sgx_gpr_at(c, x.gpr_pa);
 	enter(c, &x);
 	/* FS/GS bases from the SSA (42.2 / 38.4 prose; docs/decisions.md D54). */
 	enclave_seg(c, SEG_FS, g->fsbase, x.t->fslimit);
@@ -245,7 +233,7 @@ static enum cpu_step leaf_eexit(struct vx_cpu *c)
 	    (struct seg){.sel = fs->sel, .ar = fs->ar, .limit = fs->limit, .base = fs->base};
 	c->seg[SEG_GS] =
 	    (struct seg){.sel = gs->sel, .ar = gs->ar, .limit = gs->limit, .base = gs->base};
-	if (c->cr4 & CR4_OSXSAVE)
+	if (c->cr4 & X86_CR4_OSXSAVE)
 		c->xcr0 = c->sgx.save_xcr0;
 	if (!c->sgx.dbgoptin)
 		cpu_set_rflags(c, (cpu_rflags(c) & ~RFLAGS_TF) | (c->sgx.saved_tf ? RFLAGS_TF : 0));
@@ -254,12 +242,10 @@ static enum cpu_step leaf_eexit(struct vx_cpu *c)
 	sgx_leave_enclave(c);
 	/* EEXIT "Operation": with the "monitor trap flag" control an MTF VM exit pends at the
 	 * end of EEXIT. */
-	if (c->vmx.non_root && (c->vmxnr.proc & BIT(27)))
+	if (c->vmx.non_root && (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG))
 		c->vmxnr.mtf_pending = true;
 	return STEP_RETIRED;
 }
-
-enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_enclu(struct vx_cpu *c)
 {

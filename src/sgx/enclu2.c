@@ -116,7 +116,7 @@ static enum cpu_step leaf_eacceptcopy(struct vx_cpu *c)
 {
 	u64 rcx = c->gpr[GPR_RCX], rdx = c->gpr[GPR_RDX];
 	struct sgx_secinfo si;
-	static u8 page[4096];
+	u8 *page = c->sgx.scratch.page;
 	u32 idx;
 	if (!aligned(rcx, 4096) || !aligned(rdx, 4096) || !sgx_in_elrange(c, rcx, 1) ||
 	    !sgx_in_elrange(c, rdx, 1))
@@ -127,14 +127,14 @@ static enum cpu_step leaf_eacceptcopy(struct vx_cpu *c)
 	if (secinfo_pt(&si) != SGX_PT_REG ||
 	    (!(si.flags & SGX_SECINFO_R) && (si.flags & SGX_SECINFO_W)))
 		return fault_gp(c, 0);
-	if ((r = sgx_read(c, rdx, page, sizeof(page))) != STEP_RETIRED ||
+	if ((r = sgx_read(c, rdx, page, sizeof(c->sgx.scratch.page))) != STEP_RETIRED ||
 	    (r = target_page(c, rcx, &idx)) != STEP_RETIRED)
 		return r;
 	struct epcm *m = epcm_at(c, idx);
 	if (!m->valid || !m->pending || m->modified || m->blocked || m->pt != SGX_PT_REG ||
 	    m->secs != c->sgx.secs || !m->r || !m->w || m->x || m->la != rcx)
 		return sgx_status(c, SGX_PAGE_ATTRIBUTES_MISMATCH);
-	memcpy(epc_page_ptr(sgx_epc_of(c), idx), page, sizeof(page));
+	memcpy(epc_page_ptr(sgx_epc_of(c), idx), page, sizeof(c->sgx.scratch.page));
 	m->r = si.flags & SGX_SECINFO_R;
 	m->w = si.flags & SGX_SECINFO_W;
 	m->x = si.flags & SGX_SECINFO_X;
@@ -142,8 +142,6 @@ static enum cpu_step leaf_eacceptcopy(struct vx_cpu *c)
 	tlb_flush_all(c);
 	return sgx_status(c, 0);
 }
-
-enum cpu_step sgx_enclu_sgx2(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_enclu_sgx2(struct vx_cpu *c, u32 leaf)
 {

@@ -48,7 +48,7 @@ static void report_keyid(struct vx_cpu *c, u8 keyid[32])
 
 static enum cpu_step operand_ok(struct vx_cpu *c, u64 la, u64 align, u64 len)
 {
-	return (la & (align - 1)) || !sgx_in_elrange(c, la, len) ? fault_gp(c, 0) : STEP_RETIRED;
+	return !aligned(la, align) || !sgx_in_elrange(c, la, len) ? fault_gp(c, 0) : STEP_RETIRED;
 }
 
 static enum cpu_step leaf_ereport(struct vx_cpu *c)
@@ -149,8 +149,8 @@ static enum cpu_step leaf_egetkey(struct vx_cpu *c)
 		r = operand_ok(c, out, 16, 16);
 	if (r != STEP_RETIRED)
 		return r;
-	static const u8 zero[sizeof(k.reserved2)];
-	if (k.reserved1 || memcmp(k.reserved2, zero, sizeof(zero)) || (k.keypolicy & ~3u))
+	if (k.reserved1 || !zero(k.reserved2, sizeof(k.reserved2)) ||
+	    (k.keypolicy & ~(SGX_KEYPOLICY_MRENCLAVE | SGX_KEYPOLICY_MRSIGNER)))
 		return fault_gp(c, 0);
 	struct key_dep d;
 	memset(&d, 0, sizeof(d));
@@ -166,9 +166,6 @@ static enum cpu_step leaf_egetkey(struct vx_cpu *c)
 		return r;
 	return sgx_status(c, 0);
 }
-
-enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf);
-enum cpu_step sgx_enclu_sgx2(struct vx_cpu *c, u32 leaf);
 
 enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf)
 {

@@ -22,7 +22,6 @@ struct sgx_epc *epc_create(u64 base, u64 size, const u8 root_key[16])
 		epc_destroy(e);
 		return NULL;
 	}
-	e->next_eid = 1;
 	memcpy(e->root_key, root_key, 16);
 	return e;
 }

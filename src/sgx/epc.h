@@ -32,7 +32,6 @@ struct epcm {
 	bool initialized;
 	u32 children; /* valid pages whose ENCLAVESECS is this page */
 	u32 active;   /* logical processors executing in the enclave */
-	u64 eid;      /* enclave identifier */
 	void *mr;     /* EVP_MD_CTX: MRENCLAVE being measured (NULL after EINIT) */
 	/* PT_TCS only: a logical processor is executing through it (STATE = ACTIVE) */
 	bool tcs_busy;
@@ -43,7 +42,6 @@ struct sgx_epc {
 	u64 npages;
 	u8 *mem;
 	struct epcm *map;
-	u64 next_eid;
 	u8 root_key[16]; /* per-machine secret the key derivation starts from (EGETKEY) */
 };
 
@@ -65,11 +63,6 @@ static inline u32 epc_index(const struct sgx_epc *e, u64 pa)
 static inline u8 *epc_page_ptr(const struct sgx_epc *e, u32 idx)
 {
 	return e->mem + ((u64)idx << 12);
-}
-
-static inline u64 epc_page_pa(const struct sgx_epc *e, u32 idx)
-{
-	return e->base + ((u64)idx << 12);
 }
 
 /* Clears an EPCM entry, releasing what it owned (the measurement context). */

@@ -22,10 +22,6 @@ enum cpu_step sgx_access(struct vx_cpu *c, u64 la, u64 pa, unsigned acc, u32 *al
  * the page validated by sgx_access), else NULL. */
 u8 *sgx_host_ptr(struct vx_cpu *c, u64 pa);
 
-/* Table 39-1 "Illegal Instructions Inside an Enclave" (by mnemonic; #UD; MOV/POP to segment
- * registers are checked by sgx_fetch_check, EENTER/ERESUME by ENCLU itself). */
-bool sgx_illegal_in_enclave(u16 mnemonic);
-
 /*
  * 40.3 "Asynchronous Enclave Exit (AEX)": the event ev (an exception or interrupt; NULL for
  * other VM exits) leaves enclave mode: state saved into SSA[CSSA] with RIP `rip` (the

@@ -79,6 +79,25 @@ static inline struct epcm *epcm_at(struct vx_cpu *c, u32 idx)
 	return &c->phys->epc->map[idx];
 }
 
+/* The GPRSGX area at host-physical pa (an EPC address: CR_GPR_PA or an SSA frame's). */
+static inline struct sgx_gprsgx *sgx_gpr_at(struct vx_cpu *c, u64 pa)
+{
+	struct sgx_epc *e = sgx_epc_of(c);
+	return (struct sgx_gprsgx *)(epc_page_ptr(e, epc_index(e, pa)) + (pa & 4095));
+}
+
+/* ---- encls.c, encls2.c: ENCLS ---- */
+/* The SECS page at la (an EPC operand): valid PT_SECS, else #PF(la). */
+enum cpu_step sgx_secs_operand(struct vx_cpu *c, u64 la, u32 *idx);
+/* The SGX2 leaves EAUG, EMODPR, EMODT; #UD for the leaves the model does not execute. */
+enum cpu_step sgx_encls_sgx2(struct vx_cpu *c, u32 leaf);
+
+/* ---- enclu_keys.c, enclu2.c: ENCLU inside an enclave ---- */
+/* EREPORT and EGETKEY; the SGX2 leaves otherwise. */
+enum cpu_step sgx_enclu_keys(struct vx_cpu *c, u32 leaf);
+/* EACCEPT, EMODPE, EACCEPTCOPY. */
+enum cpu_step sgx_enclu_sgx2(struct vx_cpu *c, u32 leaf);
+
 /* ---- measure.c: MRENCLAVE (41.4 ECREATE/EADD/EEXTEND "Operation") ---- */
 bool sgx_mr_start(struct epcm *secs);
 bool sgx_mr_update(struct epcm *secs, const void *block, size_t len); /* multiple of 64 */

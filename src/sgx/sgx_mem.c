@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Operand access for the SGX leaves (SDM Vol. 3D 39.? "Intel SGX Instruction Syntax and
- * Operand Encoding": operands are DS-relative effective addresses; explicit accesses go
+ * Operand access for the SGX leaves (SDM Vol. 3D 41.1 "Intel SGX Instruction Syntax and
+ * Operation": operands are DS-relative effective addresses; explicit accesses go
  * through segmentation, paging and EPT; 38.5.3 "implicit accesses" to SECS/TCS/SSA do not).
  * Also the status convention of the leaves that return an error code.
  */

@@ -27,9 +27,16 @@ static void pkcs1_encoding(const struct sgx_sigstruct *s, u8 em[SGX_MODULUS_SIZE
 	static const u8 digest_info[19] = {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60,
 					   0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
 					   0x01, 0x05, 0x00, 0x04, 0x20};
-	u8 signed_bytes[256];
-	memcpy(signed_bytes, s, 128);
-	memcpy(signed_bytes + 128, (const u8 *)s + 900, 128);
+	/* Bytes 0-127 (HEADER .. reserved) and 900-1027 (MISCSELECT .. ISVSVN). */
+	enum {
+		HEAD_LEN = offsetof(struct sgx_sigstruct, modulus),
+		BODY_OFF = offsetof(struct sgx_sigstruct, miscselect),
+		BODY_LEN = offsetof(struct sgx_sigstruct, reserved4) - BODY_OFF
+	};
+	_Static_assert(HEAD_LEN == 128 && BODY_OFF == 900 && BODY_LEN == 128, "signed bytes");
+	u8 signed_bytes[HEAD_LEN + BODY_LEN];
+	memcpy(signed_bytes, s, HEAD_LEN);
+	memcpy(signed_bytes + HEAD_LEN, (const u8 *)s + BODY_OFF, BODY_LEN);
 	memset(em, 0xff, SGX_MODULUS_SIZE);
 	em[0] = 0;
 	em[1] = 1;
