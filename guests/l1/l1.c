@@ -42,89 +42,16 @@
  */
 #include "guest.h"
 
+/* VMCS encodings (Appendix B), exit reasons (Appendix C) and control bits: the project's
+ * tables, not a copy. */
+#include "arch/vmcs.h"
+#include "arch/vmx.h"
+
 #define MIB (1ull << 20)
 #define GIB (1ull << 30)
 
-/* VMCS field encodings (Appendix B) */
-enum {
-	F_PIN = 0x4000,
-	F_PROC = 0x4002,
-	F_EXC_BITMAP = 0x4004,
-	F_EXIT_CTL = 0x400c,
-	F_ENTRY_CTL = 0x4012,
-	F_ENTRY_INTR = 0x4016,
-	F_ENTRY_ERR = 0x4018,
-	F_ENTRY_LEN = 0x401a,
-	F_PROC2 = 0x401e,
-	F_IO_A = 0x2000,
-	F_IO_B = 0x2002,
-	F_MSR_BITMAP = 0x2004,
-	F_EPTP = 0x201a,
-	F_ENCLS_BITMAP = 0x202e,
-	F_GPA = 0x2400,
-	F_INSN_ERROR = 0x4400,
-	F_REASON = 0x4402,
-	F_EXIT_INTR = 0x4404,
-	F_EXIT_ERR = 0x4406,
-	F_IDT_INFO = 0x4408,
-	F_IDT_ERR = 0x440a,
-	F_EXIT_LEN = 0x440c,
-	F_INTR_STATE = 0x4824,
-	F_ACTIVITY = 0x4826,
-	F_CR0_MASK = 0x6000,
-	F_CR4_MASK = 0x6002,
-	F_CR0_SHADOW = 0x6004,
-	F_CR4_SHADOW = 0x6006,
-	F_QUAL = 0x6400,
-	F_G_CR0 = 0x6800,
-	F_G_CR3 = 0x6802,
-	F_G_CR4 = 0x6804,
-	F_G_GDTR_BASE = 0x6816,
-	F_G_IDTR_BASE = 0x6818,
-	F_G_IDTR_LIMIT = 0x4812,
-	F_G_RSP = 0x681c,
-	F_G_RIP = 0x681e,
-	F_G_RFLAGS = 0x6820,
-};
-
-/* Basic exit reasons (Appendix C) */
-enum {
-	X_EXCEPTION = 0,
-	X_EXTINT = 1,
-	X_TRIPLE = 2,
-	X_INTR_WINDOW = 7,
-	X_CPUID = 10,
-	X_GETSEC = 11,
-	X_HLT = 12,
-	X_INVD = 13,
-	X_VMCALL = 18,
-	X_VMXON = 27,
-	X_CR = 28,
-	X_MSR_READ = 31,
-	X_PAUSE = 40,
-	X_EPT_VIOLATION = 48,
-	X_INVEPT = 50,
-	X_INVVPID = 53,
-	X_XSETBV = 55,
-	X_RDRAND = 57,
-	X_ENCLS = 60,
-};
-
-#define PROC_INTR_WINDOW BIT(2)
-#define PROC_HLT BIT(7)
-#define PROC_IO_BITMAPS BIT(25)
-#define PROC_MSR_BITMAPS BIT(28)
-#define PROC_PAUSE BIT(30)
-#define PROC_SECONDARY BIT(31)
-#define PROC2_EPT BIT(1)
-#define PROC2_RDTSCP BIT(3)
-#define PROC2_RDRAND BIT(11)
-#define PROC2_INVPCID BIT(12)
-#define PROC2_ENCLS BIT(15)
-#define INTR_VALID BIT(31)
-#define INTR_HW_EXC (3u << 8)
-#define INTR_SOFT_EXC (6u << 8)
-#define INTR_HAS_ERR BIT(11)
+#define INTR_HW_EXC ((u32)VMX_INTR_TYPE_HARD_EXCEPTION << VMX_INTR_INFO_TYPE_SHIFT)
+#define INTR_SOFT_EXC ((u32)VMX_INTR_TYPE_SOFT_EXCEPTION << VMX_INTR_INFO_TYPE_SHIFT)
 #define CR4_VMXE BIT(13)
 #define RFLAGS_IF BIT(9)
 #define EPT_RWX 7ull
@@ -350,39 +277,42 @@ static u64 build_ept(void)
 
 static void setup_vmcs(u64 entry)
 {
-	u32 proc = PROC_HLT | PROC_IO_BITMAPS | PROC_MSR_BITMAPS | PROC_SECONDARY;
+	u32 proc = PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+		   PROC_ACTIVATE_SECONDARY_CONTROLS;
 	if (opt.pause)
-		proc |= PROC_PAUSE;
+		proc |= PROC_PAUSE_EXITING;
 	vmx_setup_guest(entry, VX_BOOT_STACK_TOP, proc);
-	u32 proc2 = PROC2_EPT | PROC2_RDTSCP | PROC2_INVPCID;
+	u32 proc2 = PROC2_ENABLE_EPT | PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID;
 	if (opt.rdrand)
-		proc2 |= PROC2_RDRAND;
+		proc2 |= PROC2_RDRAND_EXITING;
 	if (opt.encls_set)
-		proc2 |= PROC2_ENCLS;
-	vmwrite(F_PROC2, vmx_ctl(4, proc2));
+		proc2 |= PROC2_ENCLS_EXITING;
+	vmwrite(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_ctl(4, proc2));
 	if (opt.encls_set)
-		vmwrite(F_ENCLS_BITMAP, opt.encls);
+		vmwrite(VMCS_ENCLS_EXITING_BITMAP, opt.encls);
 	if (opt.extint) {
-		vmwrite(F_PIN, vmx_ctl(0, BIT(0)));                /* external-interrupt exiting */
-		vmwrite(F_EXIT_CTL, vmx_ctl(2, BIT(9) | BIT(15))); /* + acknowledge on exit */
+		vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL,
+			vmx_ctl(0, BIT(0))); /* external-interrupt exiting */
+		vmwrite(VMCS_VM_EXIT_CONTROLS,
+			vmx_ctl(2, BIT(9) | BIT(15))); /* + acknowledge on exit */
 	}
-	vmwrite(F_EXC_BITMAP, opt.exc);
-	vmwrite(F_IO_A, (u64)io_bitmaps[0]);
-	vmwrite(F_IO_B, (u64)io_bitmaps[1]);
+	vmwrite(VMCS_EXCEPTION_BITMAP, opt.exc);
+	vmwrite(VMCS_IO_BITMAP_A, (u64)io_bitmaps[0]);
+	vmwrite(VMCS_IO_BITMAP_B, (u64)io_bitmaps[1]);
 	msr_bitmap[0x3a / 8] |= 1u << (0x3a % 8); /* reads of IA32_FEATURE_CONTROL (24.6.9) */
-	vmwrite(F_MSR_BITMAP, (u64)msr_bitmap);
-	vmwrite(F_EPTP, build_ept());
+	vmwrite(VMCS_MSR_BITMAP, (u64)msr_bitmap);
+	vmwrite(VMCS_EPT_POINTER, build_ept());
 	/* L2's boot state: the loader's, in L2's address space */
-	vmwrite(F_G_CR0, VX_BOOT_CR0);
-	vmwrite(F_CR0_SHADOW, VX_BOOT_CR0);
-	vmwrite(F_G_CR3, VX_BOOT_PML4_ADDR);
-	vmwrite(F_G_CR4, VX_BOOT_CR4 | CR4_VMXE); /* VMXE is fixed to 1 in VMX operation */
-	vmwrite(F_CR4_MASK, CR4_VMXE);
-	vmwrite(F_CR4_SHADOW, VX_BOOT_CR4);
-	vmwrite(F_G_GDTR_BASE, VX_BOOT_GDT_ADDR);
-	vmwrite(F_G_IDTR_BASE, 0);
-	vmwrite(F_G_IDTR_LIMIT, 0);
-	vmwrite(F_G_RFLAGS, 2);
+	vmwrite(VMCS_GUEST_CR0, VX_BOOT_CR0);
+	vmwrite(VMCS_CR0_READ_SHADOW, VX_BOOT_CR0);
+	vmwrite(VMCS_GUEST_CR3, VX_BOOT_PML4_ADDR);
+	vmwrite(VMCS_GUEST_CR4, VX_BOOT_CR4 | CR4_VMXE); /* VMXE is fixed to 1 in VMX operation */
+	vmwrite(VMCS_CR4_GUEST_HOST_MASK, CR4_VMXE);
+	vmwrite(VMCS_CR4_READ_SHADOW, VX_BOOT_CR4);
+	vmwrite(VMCS_GUEST_GDTR_BASE, VX_BOOT_GDT_ADDR);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0);
+	vmwrite(VMCS_GUEST_RFLAGS, 2);
 }
 
 /* ---- exits ---- */
@@ -393,30 +323,31 @@ static bool injecting;       /* VM-entry interruption information set for the ne
 
 static void inject(u32 info, u32 err, u32 len)
 {
-	vmwrite(F_ENTRY_INTR, info);
-	vmwrite(F_ENTRY_ERR, err);
-	vmwrite(F_ENTRY_LEN, len);
+	vmwrite(VMCS_VM_ENTRY_INTR_INFO, info);
+	vmwrite(VMCS_VM_ENTRY_EXCEPTION_ERROR_CODE, err);
+	vmwrite(VMCS_VM_ENTRY_INSTRUCTION_LEN, len);
 	injecting = true;
 }
 
 static void inject_exc(unsigned vec, bool has_err, u32 err)
 {
-	inject(INTR_VALID | INTR_HW_EXC | vec | (has_err ? INTR_HAS_ERR : 0), err, 0);
+	inject(VMX_INTR_INFO_VALID | INTR_HW_EXC | vec | (has_err ? VMX_INTR_INFO_ERROR_CODE : 0),
+	       err, 0);
 }
 
 /* Past the instruction; its STI/MOV-SS blocking ends with it (bits 1:0 of the
  * interruptibility state; bit 4, the enclave interruption, stays as the processor left it). */
 static void skip(void)
 {
-	vmwrite(F_G_RIP, vmread(F_G_RIP) + vmread(F_EXIT_LEN));
-	vmwrite(F_INTR_STATE, vmread(F_INTR_STATE) & ~3ull);
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_VM_EXIT_INSTRUCTION_LEN));
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & ~3ull);
 }
 
 static u64 *gpr(unsigned n)
 {
 	static u64 rsp;
 	if (n == 4) {
-		rsp = vmread(F_G_RSP);
+		rsp = vmread(VMCS_GUEST_RSP);
 		return &rsp;
 	}
 	return &(&regs.rax)[n];
@@ -439,24 +370,24 @@ static void on_cr(u64 qual)
 	u64 val = *gpr((qual >> 8) & 15);
 	if (cr != 4 || type != 0)
 		die(1, "unexpected control-register exit (qualification 0x%lx, RIP 0x%lx)", qual,
-		    vmread(F_G_RIP));
+		    vmread(VMCS_GUEST_RIP));
 	if (val & CR4_VMXE) {
 		inject_exc(13, true, 0);
 		return;
 	}
-	vmwrite(F_G_CR4, val | CR4_VMXE);
-	vmwrite(F_CR4_SHADOW, val);
+	vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
+	vmwrite(VMCS_CR4_READ_SHADOW, val);
 	skip();
 }
 
 static void on_exception(u64 qual)
 {
-	u32 info = (u32)vmread(F_EXIT_INTR);
+	u32 info = (u32)vmread(VMCS_VM_EXIT_INTR_INFO);
 	if ((info & 0xff) == 14)
 		write_cr2(qual); /* #PF: the fault address is in the qualification, not CR2 */
 	u32 type = info & (7u << 8);
-	inject(info & (INTR_VALID | 0xfff), (u32)vmread(F_EXIT_ERR),
-	       type == INTR_SOFT_EXC ? (u32)vmread(F_EXIT_LEN) : 0);
+	inject(info & (VMX_INTR_INFO_VALID | 0xfff), (u32)vmread(VMCS_VM_EXIT_INTR_ERROR_CODE),
+	       type == INTR_SOFT_EXC ? (u32)vmread(VMCS_VM_EXIT_INSTRUCTION_LEN) : 0);
 }
 
 /* RDMSR of IA32_FEATURE_CONTROL (3AH): L2 has no VMX, so bit 2 (VMX outside SMX) is 0. */
@@ -493,49 +424,52 @@ static void on_vmcall(void)
 
 static void on_hlt(void)
 {
-	if (!(vmread(F_G_RFLAGS) & RFLAGS_IF)) {
-		printf("L1: L2 halted with interrupts off at RIP 0x%lx\n", vmread(F_G_RIP));
+	if (!(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
+		printf("L1: L2 halted with interrupts off at RIP 0x%lx\n", vmread(VMCS_GUEST_RIP));
 		exit(3);
 	}
 	skip();
-	vmwrite(F_ACTIVITY, 1); /* HLT: L2 waits for an interrupt (24.4.2) */
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 1); /* HLT: L2 waits for an interrupt (24.4.2) */
 }
 
 static void on_pause(u32 reason)
 {
 	if (reason & BIT(27)) /* from an enclave: ERESUME would repeat it (length 0) */
-		vmwrite(F_PROC, vmread(F_PROC) & ~PROC_PAUSE);
+		vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+			vmread(VMCS_CPU_BASED_VM_EXEC_CONTROL) & ~PROC_PAUSE_EXITING);
 	skip();
 }
 
 static void handle(u32 reason)
 {
-	u64 qual = vmread(F_QUAL);
+	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
 	switch (reason & 0xffff) {
-	case X_EXCEPTION: on_exception(qual); break;
-	case X_EXTINT: pending_vec = (int)(vmread(F_EXIT_INTR) & 0xff); break;
-	case X_TRIPLE: die(4, "L2 triple fault at RIP 0x%lx", vmread(F_G_RIP));
-	case X_INTR_WINDOW: break;
-	case X_CPUID: on_cpuid(); break;
-	case X_HLT: on_hlt(); break;
-	case X_INVD: skip(); break;
-	case X_VMCALL: on_vmcall(); break;
-	case X_CR: on_cr(qual); break;
-	case X_MSR_READ: on_rdmsr(); break;
-	case X_PAUSE: on_pause(reason); break;
-	case X_XSETBV:
+	case VMX_EXIT_EXCEPTION_NMI: on_exception(qual); break;
+	case VMX_EXIT_EXTERNAL_INTERRUPT:
+		pending_vec = (int)(vmread(VMCS_VM_EXIT_INTR_INFO) & 0xff);
+		break;
+	case VMX_EXIT_TRIPLE_FAULT: die(4, "L2 triple fault at RIP 0x%lx", vmread(VMCS_GUEST_RIP));
+	case VMX_EXIT_INTERRUPT_WINDOW: break;
+	case VMX_EXIT_CPUID: on_cpuid(); break;
+	case VMX_EXIT_HLT: on_hlt(); break;
+	case VMX_EXIT_INVD: skip(); break;
+	case VMX_EXIT_VMCALL: on_vmcall(); break;
+	case VMX_EXIT_CR_ACCESS: on_cr(qual); break;
+	case VMX_EXIT_MSR_READ: on_rdmsr(); break;
+	case VMX_EXIT_PAUSE_INSTRUCTION: on_pause(reason); break;
+	case VMX_EXIT_XSETBV:
 		__asm__ volatile("xsetbv" : : "a"(regs.rax), "d"(regs.rdx), "c"(regs.rcx));
 		skip();
 		break;
-	case X_ENCLS: on_encls(); break;
-	case X_EPT_VIOLATION:
+	case VMX_EXIT_ENCLS: on_encls(); break;
+	case VMX_EXIT_EPT_VIOLATION:
 		die(1, "L2 EPT violation at 0x%lx (qualification 0x%lx): L2 has no memory there",
-		    vmread(F_GPA), qual);
-	case X_GETSEC:
-	case X_RDRAND:
-	case 19 ... X_VMXON:
-	case X_INVEPT:
-	case X_INVVPID: inject_exc(6, false, 0); break;
+		    vmread(VMCS_GUEST_PHYSICAL_ADDRESS), qual);
+	case VMX_EXIT_GETSEC:
+	case VMX_EXIT_RDRAND:
+	case 19 ... VMX_EXIT_VMXON:
+	case VMX_EXIT_INVEPT:
+	case VMX_EXIT_INVVPID: inject_exc(6, false, 0); break;
 	default: die(1, "unexpected VM exit 0x%x (qualification 0x%lx)", reason, qual);
 	}
 }
@@ -543,27 +477,27 @@ static void handle(u32 reason)
 /* An event the exit interrupted goes back to L2 first (26.5.1, 27.2.3). */
 static void reinject_vectoring(void)
 {
-	u32 idt = (u32)vmread(F_IDT_INFO);
-	if (!(idt & INTR_VALID))
+	u32 idt = (u32)vmread(VMCS_IDT_VECTORING_INFO);
+	if (!(idt & VMX_INTR_INFO_VALID))
 		return;
 	u32 type = idt & (7u << 8);
-	inject(idt & (INTR_VALID | 0xfff), (u32)vmread(F_IDT_ERR),
-	       type >= (4u << 8) ? (u32)vmread(F_EXIT_LEN) : 0);
+	inject(idt & (VMX_INTR_INFO_VALID | 0xfff), (u32)vmread(VMCS_IDT_VECTORING_ERROR_CODE),
+	       type >= (4u << 8) ? (u32)vmread(VMCS_VM_EXIT_INSTRUCTION_LEN) : 0);
 }
 
 /* An owed external interrupt: now if L2 can take it (RFLAGS.IF, no STI/MOV-SS blocking), else
  * interrupt-window exiting until it can. */
 static void deliver_pending(void)
 {
-	u64 proc = vmread(F_PROC) & ~PROC_INTR_WINDOW;
-	if (pending_vec >= 0 && !injecting && (vmread(F_G_RFLAGS) & RFLAGS_IF) &&
-	    !(vmread(F_INTR_STATE) & 3)) {
-		inject(INTR_VALID | (u32)pending_vec, 0, 0);
+	u64 proc = vmread(VMCS_CPU_BASED_VM_EXEC_CONTROL) & ~PROC_INTR_WINDOW_EXITING;
+	if (pending_vec >= 0 && !injecting && (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO) & 3)) {
+		inject(VMX_INTR_INFO_VALID | (u32)pending_vec, 0, 0);
 		pending_vec = -1;
 	}
 	if (pending_vec >= 0)
-		proc |= PROC_INTR_WINDOW;
-	vmwrite(F_PROC, proc);
+		proc |= PROC_INTR_WINDOW_EXITING;
+	vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);
 }
 
 int main(struct vx_boot_info *bi)
@@ -590,16 +524,18 @@ int main(struct vx_boot_info *bi)
 	regs.rdi = VX_BOOT_INFO_ADDR;
 	for (bool launch = true;; launch = false) {
 		if (vmx_run(&regs, launch))
-			die(1, "VM entry failed (VM-instruction error %lu)", vmread(F_INSN_ERROR));
+			die(1, "VM entry failed (VM-instruction error %lu)",
+			    vmread(VMCS_VM_INSTRUCTION_ERROR));
 		injecting = false;
-		vmwrite(F_ENTRY_INTR, 0);
-		u32 reason = (u32)vmread(F_REASON);
+		vmwrite(VMCS_VM_ENTRY_INTR_INFO, 0);
+		u32 reason = (u32)vmread(VMCS_EXIT_REASON);
 		if (!opt.quiet)
 			printf("L1: exit 0x%08x intr 0x%08lx len %lu rip 0x%lx\n", reason,
-			       vmread(F_INTR_STATE), vmread(F_EXIT_LEN), vmread(F_G_RIP));
+			       vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO),
+			       vmread(VMCS_VM_EXIT_INSTRUCTION_LEN), vmread(VMCS_GUEST_RIP));
 		if (reason & BIT(31))
 			die(1, "VM entry failed: exit reason 0x%x, qualification 0x%lx", reason,
-			    vmread(F_QUAL));
+			    vmread(VMCS_EXIT_QUALIFICATION));
 		reinject_vectoring();
 		handle(reason);
 		deliver_pending();
