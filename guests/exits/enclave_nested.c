@@ -17,16 +17,10 @@
 #include "guest.h"
 
 #include "arch/sgx_structs.h"
+#include "arch/vmcs.h"
+#include "arch/vmx.h"
 
 extern const char enclave_sum_bundle[];
-
-#define EXIT_MSR_READ 31
-#define EXIT_MSR_WRITE 32
-#define EXIT_HLT 12
-#define EXIT_PAUSE 40
-#define EXIT_ENCLS 60
-#define PROC_HLT BIT(7)
-#define PROC_PAUSE BIT(30)
 
 static u8 vmcs[4096] __attribute__((aligned(4096)));
 static u8 l2_stack[16384] __attribute__((aligned(16)));
@@ -62,49 +56,52 @@ int main(struct vx_boot_info *bi)
 	idt_init();
 	report(vmx_on() && vmx_load_vmcs(vmcs), "VMXON, VMPTRLD");
 	vmx_setup_guest((u64)l2_main, (u64)l2_stack + sizeof(l2_stack) - 8,
-			PROC_HLT | PROC_PAUSE | BIT(31));
+			PROC_HLT_EXITING | PROC_PAUSE_EXITING | BIT(31));
 	/* ENCLS exiting with only EREMOVE (leaf 3) in the bitmap (24.6.16): L2's ECREATE/EINIT
 	 * are not L1's (L0 keeps them), its EREMOVEs are (L1 runs them itself). */
-	vmwrite(0x401e, vmx_ctl(4, BIT(15)));
-	vmwrite(0x202e, BIT(3));
+	vmwrite(VMCS_SECONDARY_VM_EXEC_CONTROL, vmx_ctl(4, BIT(15)));
+	vmwrite(VMCS_ENCLS_EXITING_BITMAP, BIT(3));
 	struct vmx_regs regs = {0};
 	bool launch = true, done = false, pause_ok = false;
 	unsigned pauses = 0, encls_exits = 0;
 	for (unsigned exits = 0; exits < 200 && !done; exits++) {
 		if (vmx_run(&regs, launch)) {
-			report(false, "VM entry failed: error %lu", vmread(0x4400));
+			report(false, "VM entry failed: error %lu",
+			       vmread(VMCS_VM_INSTRUCTION_ERROR));
 			break;
 		}
 		launch = false;
-		u32 reason = (u32)vmread(0x4402);
-		u64 len = vmread(0x440c), rip = vmread(0x681e), intr = vmread(0x4824);
+		u32 reason = (u32)vmread(VMCS_EXIT_REASON);
+		u64 len = vmread(VMCS_VM_EXIT_INSTRUCTION_LEN), rip = vmread(VMCS_GUEST_RIP),
+		    intr = vmread(VMCS_GUEST_INTERRUPTIBILITY_INFO);
 		printf("L1: exit 0x%08x interruptibility 0x%lx length %lu rip 0x%lx\n", reason,
 		       intr, len, rip);
 		switch (reason & 0xffff) {
-		case EXIT_MSR_READ: {
+		case VMX_EXIT_MSR_READ: {
 			u64 v = rdmsr((u32)regs.rcx);
 			regs.rax = (u32)v;
 			regs.rdx = v >> 32;
-			vmwrite(0x681e, rip + len);
+			vmwrite(VMCS_GUEST_RIP, rip + len);
 			break;
 		}
-		case EXIT_MSR_WRITE:
+		case VMX_EXIT_MSR_WRITE:
 			wrmsr((u32)regs.rcx, (regs.rdx << 32) | (u32)regs.rax);
-			vmwrite(0x681e, rip + len);
+			vmwrite(VMCS_GUEST_RIP, rip + len);
 			break;
-		case EXIT_PAUSE:
+		case VMX_EXIT_PAUSE_INSTRUCTION:
 			pauses++;
 			pause_ok =
 			    reason == 0x08000028 && len == 0 && (intr & 0x10) && rip == (u64)vx_aep;
 			/* let the enclave's PAUSE run: ERESUME re-executes it (SDM 39.6.3) */
-			vmwrite(0x4002, vmread(0x4002) & ~PROC_PAUSE);
+			vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL,
+				vmread(VMCS_CPU_BASED_VM_EXEC_CONTROL) & ~PROC_PAUSE_EXITING);
 			break;
-		case EXIT_ENCLS:
+		case VMX_EXIT_ENCLS:
 			encls_exits++;
 			regs.rax = encls(regs.rax, regs.rbx, regs.rcx, regs.rdx);
-			vmwrite(0x681e, rip + len);
+			vmwrite(VMCS_GUEST_RIP, rip + len);
 			break;
-		case EXIT_HLT: done = true; break;
+		case VMX_EXIT_HLT: done = true; break;
 		default: report(false, "unexpected exit 0x%x", reason); done = true;
 		}
 	}

@@ -8,6 +8,8 @@
  */
 #include "guest.h"
 
+#include "arch/vmcs.h"
+
 #define MSR_VMX_BASIC 0x480
 #define MSR_VMX_TRUE_PIN 0x48d
 
@@ -71,10 +73,10 @@ u32 vmx_ctl(unsigned which, u32 want)
 
 static void seg(unsigned n, u16 sel, u64 base, u32 limit, u32 ar)
 {
-	vmwrite(0x0800 + 2 * n, sel);
-	vmwrite(0x6806 + 2 * n, base);
-	vmwrite(0x4800 + 2 * n, limit);
-	vmwrite(0x4814 + 2 * n, ar);
+	vmwrite(VMCS_GUEST_ES_SELECTOR + 2 * n, sel);
+	vmwrite(VMCS_GUEST_ES_BASE + 2 * n, base);
+	vmwrite(VMCS_GUEST_ES_LIMIT + 2 * n, limit);
+	vmwrite(VMCS_GUEST_ES_AR_BYTES + 2 * n, ar);
 }
 
 static void host_state(void)
@@ -82,45 +84,45 @@ static void host_state(void)
 	struct dtr64 g, i;
 	sgdt(&g);
 	sidt(&i);
-	vmwrite(0x6c00, read_cr0());
-	vmwrite(0x6c02, read_cr3());
-	vmwrite(0x6c04, read_cr4());
-	vmwrite(0x0c00, VX_SEL_DATA0); /* ES */
-	vmwrite(0x0c02, VX_SEL_CODE0); /* CS */
-	vmwrite(0x0c04, VX_SEL_DATA0); /* SS */
-	vmwrite(0x0c06, VX_SEL_DATA0); /* DS */
-	vmwrite(0x0c08, VX_SEL_DATA0); /* FS */
-	vmwrite(0x0c0a, VX_SEL_DATA0); /* GS */
-	vmwrite(0x0c0c, VX_SEL_TSS);   /* TR */
-	vmwrite(0x6c06, 0);            /* FS base */
-	vmwrite(0x6c08, 0);            /* GS base */
-	vmwrite(0x6c0a, VX_BOOT_TSS_ADDR);
-	vmwrite(0x6c0c, g.base);
-	vmwrite(0x6c0e, i.base);
-	vmwrite(0x4c00, 0); /* SYSENTER_CS */
-	vmwrite(0x6c10, 0);
-	vmwrite(0x6c12, 0);
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_ES_SELECTOR, VX_SEL_DATA0); /* ES */
+	vmwrite(VMCS_HOST_CS_SELECTOR, VX_SEL_CODE0); /* CS */
+	vmwrite(VMCS_HOST_SS_SELECTOR, VX_SEL_DATA0); /* SS */
+	vmwrite(VMCS_HOST_DS_SELECTOR, VX_SEL_DATA0); /* DS */
+	vmwrite(VMCS_HOST_FS_SELECTOR, VX_SEL_DATA0); /* FS */
+	vmwrite(VMCS_HOST_GS_SELECTOR, VX_SEL_DATA0); /* GS */
+	vmwrite(VMCS_HOST_TR_SELECTOR, VX_SEL_TSS);   /* TR */
+	vmwrite(VMCS_HOST_FS_BASE, 0);                /* FS base */
+	vmwrite(VMCS_HOST_GS_BASE, 0);                /* GS base */
+	vmwrite(VMCS_HOST_TR_BASE, VX_BOOT_TSS_ADDR);
+	vmwrite(VMCS_HOST_GDTR_BASE, g.base);
+	vmwrite(VMCS_HOST_IDTR_BASE, i.base);
+	vmwrite(VMCS_HOST_IA32_SYSENTER_CS, 0); /* SYSENTER_CS */
+	vmwrite(VMCS_HOST_IA32_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_IA32_SYSENTER_EIP, 0);
 }
 
 void vmx_setup_guest(u64 rip, u64 rsp, u32 proc_want)
 {
-	vmwrite(0x4000, ctl(0, 0));         /* pin-based */
-	vmwrite(0x4002, ctl(1, proc_want)); /* primary processor-based */
-	vmwrite(0x400c, ctl(2, BIT(9)));    /* exit: host address space */
-	vmwrite(0x4012, ctl(3, BIT(9)));    /* entry: IA-32e mode guest */
-	vmwrite(0x4004, 0);                 /* exception bitmap */
-	vmwrite(0x2800, ~0ull);             /* VMCS link pointer */
+	vmwrite(VMCS_PIN_BASED_VM_EXEC_CONTROL, ctl(0, 0));         /* pin-based */
+	vmwrite(VMCS_CPU_BASED_VM_EXEC_CONTROL, ctl(1, proc_want)); /* primary processor-based */
+	vmwrite(VMCS_VM_EXIT_CONTROLS, ctl(2, BIT(9)));             /* exit: host address space */
+	vmwrite(VMCS_VM_ENTRY_CONTROLS, ctl(3, BIT(9)));            /* entry: IA-32e mode guest */
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);                          /* exception bitmap */
+	vmwrite(VMCS_VMCS_LINK_POINTER, ~0ull);                     /* VMCS link pointer */
 	host_state();
 	struct dtr64 g, i;
 	sgdt(&g);
 	sidt(&i);
-	vmwrite(0x6800, read_cr0());
-	vmwrite(0x6802, read_cr3());
-	vmwrite(0x6804, read_cr4());
-	vmwrite(0x681a, 0x400); /* DR7 */
-	vmwrite(0x681c, rsp);
-	vmwrite(0x681e, rip);
-	vmwrite(0x6820, 0x2);
+	vmwrite(VMCS_GUEST_CR0, read_cr0());
+	vmwrite(VMCS_GUEST_CR3, read_cr3());
+	vmwrite(VMCS_GUEST_CR4, read_cr4());
+	vmwrite(VMCS_GUEST_DR7, 0x400); /* DR7 */
+	vmwrite(VMCS_GUEST_RSP, rsp);
+	vmwrite(VMCS_GUEST_RIP, rip);
+	vmwrite(VMCS_GUEST_RFLAGS, 0x2);
 	for (unsigned s = 0; s < 6; s++)
 		if (s == 1)
 			seg(s, VX_SEL_CODE0, 0, 0xffffffff, 0xa09b);
@@ -128,11 +130,11 @@ void vmx_setup_guest(u64 rip, u64 rsp, u32 proc_want)
 			seg(s, VX_SEL_DATA0, 0, 0xffffffff, 0xc093);
 	seg(6, 0, 0, 0, 0x10000); /* LDTR unusable */
 	seg(7, VX_SEL_TSS, VX_BOOT_TSS_ADDR, VX_BOOT_TSS_SIZE - 1, 0x8b);
-	vmwrite(0x6816, g.base);
-	vmwrite(0x4810, g.limit);
-	vmwrite(0x6818, i.base);
-	vmwrite(0x4812, i.limit);
-	vmwrite(0x2802, 0); /* IA32_DEBUGCTL */
-	vmwrite(0x4824, 0); /* interruptibility */
-	vmwrite(0x4826, 0); /* activity: active */
+	vmwrite(VMCS_GUEST_GDTR_BASE, g.base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, g.limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, i.base);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, i.limit);
+	vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);         /* IA32_DEBUGCTL */
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY_INFO, 0); /* interruptibility */
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);        /* activity: active */
 }
