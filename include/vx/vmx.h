@@ -123,6 +123,12 @@ bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val);
  * "MOV to CR0/CR3/CR4/CR8", "MOV from CR3/CR8", "CLTS", "LMSW"): the processor's own rule, for a
  * hypervisor deciding whose exit a nested guest's access is. */
 bool vx_vmx_cr_access_exits(const struct vx_cpu *c, u64 qual, u64 val);
+/* The same for an I/O instruction (its qualification, Table 27-5: port and size; 25.1.3 "IN,
+ * INS/INSB/INSW/INSD, OUT, OUTS/OUTSB/OUTSW/OUTSD": every port the access touches, and a
+ * wrap-around always exits) and for RDMSR/WRMSR of `msr` (25.1.3 "RDMSR", "WRMSR": the MSR
+ * bitmaps, or every MSR without them). */
+bool vx_vmx_io_exits(const struct vx_cpu *c, u64 qual);
+bool vx_vmx_msr_exits(const struct vx_cpu *c, u32 msr, bool write);
 
 /* Whether an EPT paging-structure entry at `level` (4 = PML4E .. 1 = PTE) is present and
  * misconfigured for this processor (28.2.3.1 "EPT Misconfigurations": bits 2:0, reserved bits

@@ -20,31 +20,16 @@
 
 /* ---- exits while L2 runs ---- */
 
-/* An I/O port L1 intercepts: unconditional I/O exiting, or its bit in vmcs12's I/O bitmaps
- * (24.6.4; a string access spanning ports counts each, here the first). */
+/* An I/O instruction or an MSR access L1 intercepts: the processor's own rule (25.1.3) on
+ * vmcs12, the current VMCS of the L1 processor, as for CR accesses (D72). */
 static bool l1_wants_io(struct hv_vcpu *v, struct nested *n)
 {
-	u64 proc = nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL);
-	if (!(proc & PROC_USE_IO_BITMAPS))
-		return proc & PROC_UNCOND_IO_EXITING;
-	u16 port = (u16)(v->exit.qual >> 16);
-	u64 map = nested_get12(n, port < 0x8000 ? VMCS_IO_BITMAP_A : VMCS_IO_BITMAP_B);
-	u64 byte = vx_phys_read(v->phys, map + (port & 0x7fff) / 8, 1);
-	return (byte >> (port & 7)) & 1;
+	return vx_vmx_io_exits(n->l1, v->exit.qual);
 }
 
-/* An MSR access L1 intercepts: without MSR bitmaps all do; else its bitmap bit (24.6.9). */
 static bool l1_wants_msr(struct hv_vcpu *v, struct nested *n, bool write)
 {
-	if (!(nested_get12(n, VMCS_CPU_BASED_VM_EXEC_CONTROL) & PROC_USE_MSR_BITMAPS))
-		return true;
-	u32 msr = (u32)hv_gpr(v, VX_RCX);
-	u64 base = nested_get12(n, VMCS_MSR_BITMAP) + (write ? 2048 : 0);
-	if (msr >= 0xc0000000u && msr <= 0xc0001fffu)
-		base += 1024;
-	else if (msr > 0x1fffu)
-		return true;
-	return (vx_phys_read(v->phys, base + (msr & 0x1fff) / 8, 1) >> (msr & 7)) & 1;
+	return vx_vmx_msr_exits(n->l1, (u32)hv_gpr(v, VX_RCX), write);
 }
 
 /* A control-register access (Table 27-3): L1's when vmcs12's masks, shadows, CR3 targets and

@@ -290,6 +290,16 @@ bool vx_vmx_read_cap(const struct vx_cpu *c, u32 index, u64 *val)
 	return msr_read((struct vx_cpu *)c, index, val);
 }
 
+bool vx_vmx_io_exits(const struct vx_cpu *c, u64 qual)
+{
+	return vmx_io_exits(c, (u16)(qual >> 16), (unsigned)(qual & 7) + 1);
+}
+
+bool vx_vmx_msr_exits(const struct vx_cpu *c, u32 msr, bool write)
+{
+	return vmx_msr_exits(c, msr, write);
+}
+
 bool vx_vmx_cr_access_exits(const struct vx_cpu *c, u64 qual, u64 val)
 {
 	unsigned cr = qual & 15;

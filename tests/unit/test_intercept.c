@@ -390,6 +390,27 @@ static void test_api_cr_access_exits(void **state)
 	fx_free(f);
 }
 
+/* include/vx's I/O and MSR queries (what src/nested asks on vmcs12) answer as the rules of
+ * 25.1.3: the I/O query takes the exit qualification (Table 27-5: size - 1 in bits 2:0, the port
+ * in 31:16) and looks at every port the access touches. */
+static void test_api_io_msr_exits(void **state)
+{
+	(void)state;
+	struct fx *f = nr_new();
+	struct vx_cpu *c = &f->cpu;
+	proc_on(f, PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS);
+	set_bit_pa(f, IOBM_A, 0x81);
+	assert_false(vx_vmx_io_exits(c, 0x80ull << 16));    /* 1 byte at 80H */
+	assert_true(vx_vmx_io_exits(c, 0x80ull << 16 | 1)); /* 2 bytes: 80H and 81H */
+	assert_true(vx_vmx_io_exits(c, 0x81ull << 16));
+	assert_true(vx_vmx_io_exits(c, 0xffffull << 16 | 1)); /* wraps around */
+	set_bit_pa(f, MSRBM + 2048, 0x10);                    /* write bitmap, low MSRs */
+	assert_false(vx_vmx_msr_exits(c, 0x10, false));
+	assert_true(vx_vmx_msr_exits(c, 0x10, true));
+	assert_true(vx_vmx_msr_exits(c, 0x40000000u, false)); /* outside both ranges */
+	fx_free(f);
+}
+
 /* 25.1.3 "MOV from CR3": "CR3-store exiting"; Table 27-3 access type 1, GPR RSI. */
 static void test_cr3_store(void **state)
 {
@@ -1333,6 +1354,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cr0_write_exit),
 	    cmocka_unit_test(test_api_cr_access_exits),
+	    cmocka_unit_test(test_api_io_msr_exits),
 	    cmocka_unit_test(test_cr0_write_masked),
 	    cmocka_unit_test(test_cr0_cpl3_gp),
 	    cmocka_unit_test(test_cr0_fixed_bits),
