@@ -54,9 +54,7 @@
 #define INTR_SOFT_EXC ((u32)VMX_INTR_TYPE_SOFT_EXCEPTION << VMX_INTR_INFO_TYPE_SHIFT)
 #define CR4_VMXE BIT(13)
 #define RFLAGS_IF BIT(9)
-#define EPT_RWX 7ull
-#define EPT_WB (6ull << 3)
-#define EPT_PS BIT(7)
+#define EPT_WB (EPT_MT_WB << EPT_MT_SHIFT)
 
 struct opts {
 	bool pause, rdrand, extint, quiet;
@@ -242,7 +240,7 @@ static u64 build_ept(void)
 	for (u64 off = 0; off < l2_ram; off += 2 * MIB) {
 		u64 g = off / GIB;
 		pdpt[g] = (u64)ept[2 + g] | EPT_RWX;
-		ept[2 + g][(off >> 21) & 511] = (l2_base + off) | EPT_RWX | EPT_WB | EPT_PS;
+		ept[2 + g][(off >> 21) & 511] = (l2_base + off) | EPT_RWX | EPT_WB | EPT_LARGE;
 	}
 	/* Beyond L1's RAM, L2's guest-physical addresses are L1's (and L0 answers there as
 	 * for L1: "no device"); between L2's RAM and the end of L1's, nothing (L1's memory). */
@@ -251,7 +249,7 @@ static u64 build_ept(void)
 		if (a < l2_ram || a < boot_info->ram_size)
 			continue;
 		pdpt[g] = (u64)ept[2 + g] | EPT_RWX;
-		ept[2 + g][(a >> 21) & 511] = a | EPT_RWX | EPT_PS; /* UC */
+		ept[2 + g][(a >> 21) & 511] = a | EPT_RWX | EPT_LARGE; /* UC */
 	}
 	u64 *pd3 = ept[5];
 	pdpt[3] = (u64)pd3 | EPT_RWX;
@@ -259,7 +257,7 @@ static u64 build_ept(void)
 	for (u64 off = 0; epc && off < esz;) {
 		u64 a = epc + off;
 		if (!(a & (2 * MIB - 1)) && esz - off >= 2 * MIB) {
-			pd3[(a >> 21) & 511] = a | EPT_RWX | EPT_WB | EPT_PS;
+			pd3[(a >> 21) & 511] = a | EPT_RWX | EPT_WB | EPT_LARGE;
 			off += 2 * MIB;
 			continue;
 		}
@@ -269,8 +267,8 @@ static u64 build_ept(void)
 	}
 	u64 m = boot_info->mmio_test_base;
 	pd3[(m >> 21) & 511] = (u64)pt_mmio | EPT_RWX;
-	pt_mmio[(m >> 12) & 511] = m | EPT_RWX; /* memory type 0: UC */
-	return (u64)pml4 | 6 | (3 << 3);        /* EPTP: WB, 4-level walk (Table 24-8) */
+	pt_mmio[(m >> 12) & 511] = m | EPT_RWX;     /* memory type 0: UC */
+	return (u64)pml4 | EPTP_MT_WB | EPTP_PWL_4; /* EPTP (Table 24-8) */
 }
 
 /* ---- the VMCS ---- */

@@ -113,4 +113,23 @@ enum vmx_entry_fail_qual {
 
 #include "arch/vmcs.h"
 
+/* Bits of an EPT paging-structure entry (28.2.2 "EPT Translation Mechanism", Tables 28-1 ..
+ * 28-6). */
+#define EPT_R BIT(0)   /* read access */
+#define EPT_W BIT(1)   /* write access */
+#define EPT_X BIT(2)   /* execute access */
+#define EPT_RWX 7ull   /* bits 2:0; 000b = not present */
+#define EPT_MT_SHIFT 3 /* bits 5:3 of an entry that maps a page: its memory type */
+#define EPT_MT_MASK (7ull << EPT_MT_SHIFT)
+#define EPT_IPAT BIT(6)  /* ignore PAT memory type */
+#define EPT_LARGE BIT(7) /* PDPTE: maps a 1-GByte page; PDE: maps a 2-MByte page */
+#define EPT_A BIT(8)     /* accessed flag (EPTP[6] = 1) */
+#define EPT_D BIT(9)     /* dirty flag of an entry that maps a page (EPTP[6] = 1) */
+#define EPT_MT_WB 6ull   /* 28.2.6 "EPT and Memory Typing": write-back */
+
+/* EPTP (24.6.11 "Extended-Page-Table Pointer (EPTP)", Table 24-8). */
+#define EPTP_MT_WB 6ull        /* bits 2:0: paging-structure memory type write-back */
+#define EPTP_PWL_4 (3ull << 3) /* bits 5:3: page-walk length minus 1 */
+#define EPTP_AD BIT(6)         /* enable accessed and dirty flags for EPT */
+
 #endif

@@ -21,15 +21,11 @@
  * The tables cover the first 4 GiB of guest-physical space (one PDPT, four page directories):
  * guest RAM ends at 3 GiB and the device lies below 4 GiB (include/vx/boot.h).
  */
+#include "arch/vmx.h"
 #include "hv/vcpu.h"
 
 #define GIB (1ull << 30)
 #define MIB2 (1ull << 21)
-#define EPT_RWX 7ull
-#define EPT_MT_SHIFT 3
-#define EPT_PS BIT(7)          /* PDE: maps a 2-MByte page */
-#define EPT_MT_WB 6ull         /* 28.2.6 "EPT and Memory Typing" */
-#define EPTP_PWL_4 (3ull << 3) /* EPTP bits 5:3: page-walk length minus 1 */
 #define NPD 4u
 
 /* Page tables needed for the 2-MByte regions [0, ram) (all of them without 2-MByte pages,
@@ -98,7 +94,7 @@ u64 hv_ept_build(struct vx_phys *p, u64 base, u64 ram_size, u64 mmio_base, bool 
 	for (u64 region = 0; region < ram_size; region += MIB2) {
 		if (use_2m && ram_size - region >= MIB2)
 			vx_phys_write(p, pd_of(&b, region) + ((region / MIB2) % 512) * 8, 8,
-				      region | EPT_RWX | (EPT_MT_WB << EPT_MT_SHIFT) | EPT_PS);
+				      region | EPT_RWX | (EPT_MT_WB << EPT_MT_SHIFT) | EPT_LARGE);
 		else
 			fill_pt(&b, region);
 	}

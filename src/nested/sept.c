@@ -19,8 +19,6 @@
 #include "arch/vmx.h"
 #include "nested/nested.h"
 
-#define EPT_RWX 7ull
-#define EPT_PS BIT(7)
 #define ADDR_MASK 0x000ffffffffff000ull
 
 struct sept {
@@ -87,7 +85,7 @@ static void map_page(struct sept *s, u64 gpa2, u64 gpa1, u64 l1_leaf)
 	if (!t)
 		return;
 	u64 e = mmio ? EPT_RWX | ((u64)HV_EPT_MT_MISCONFIG << 3)
-		     : hpa | (l1_leaf & (EPT_RWX | (7ull << 3) | BIT(6)));
+		     : hpa | (l1_leaf & (EPT_RWX | EPT_MT_MASK | EPT_IPAT));
 	vx_phys_write(s->v->phys, t + 8 * ((gpa2 >> 12) & 511), 8, e);
 }
 
@@ -117,7 +115,7 @@ static void map_2m(struct sept *s, u64 gpa2, u64 hpa, u64 l1_leaf)
 		t = next_table(s, t, (unsigned)((gpa2 >> (12 + 9 * level)) & 511));
 	if (t)
 		vx_phys_write(s->v->phys, t + 8 * ((gpa2 >> 21) & 511), 8,
-			      hpa | EPT_PS | (l1_leaf & (EPT_RWX | (7ull << 3) | BIT(6))));
+			      hpa | EPT_LARGE | (l1_leaf & (EPT_RWX | EPT_MT_MASK | EPT_IPAT)));
 }
 
 /* An L1 leaf of `size` bytes: 2-MByte shadow leaves where L0 backs a whole 2-MByte range the
@@ -172,7 +170,7 @@ static void walk(struct sept *s, u64 table, int level, u64 base, u64 rights)
 			map_misconfig(s, gpa2, level);
 			continue;
 		}
-		bool leaf = level == 1 || ((level == 2 || level == 3) && (e & EPT_PS));
+		bool leaf = level == 1 || ((level == 2 || level == 3) && (e & EPT_LARGE));
 		if (!leaf) {
 			walk(s, e & ADDR_MASK, level - 1, gpa2, rights & e);
 			continue;
@@ -195,7 +193,7 @@ bool nested_shadow_ept(struct hv_vcpu *v, u64 eptp12, u64 *eptp02)
 	if (s.full)
 		return false;
 	/* EPTP (Table 24-8): WB paging structures, a 4-level walk, L1's A/D-flag choice. */
-	*eptp02 = s.root | 6 | (3 << 3) | (eptp12 & BIT(6));
+	*eptp02 = s.root | EPTP_MT_WB | EPTP_PWL_4 | (eptp12 & EPTP_AD);
 	return true;
 }
 
@@ -219,7 +217,7 @@ static enum l1_walk l1_walk(struct hv_vcpu *v, struct nested *n, u64 gpa, u64 *l
 		if (vx_ept_misconfigured(v->cpu, e, level))
 			return L1W_MISCONFIG;
 		*rights &= e;
-		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_PS))) {
+		if (level == 1 || ((level == 2 || level == 3) && (e & EPT_LARGE))) {
 			u64 size = 1ull << shift;
 			*l1 = (e & ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
 			return L1W_MAPPED;

@@ -32,19 +32,8 @@
 #ifndef VX_VMX_EPT_H
 #define VX_VMX_EPT_H
 
+#include "arch/vmx.h"
 #include "cpu/cpu.h"
-
-/* Bits of an EPT paging-structure entry (Tables 28-1 .. 28-6). */
-#define EPT_R BIT(0)     /* read access */
-#define EPT_W BIT(1)     /* write access */
-#define EPT_X BIT(2)     /* execute access */
-#define EPT_RWX 7ull     /* bits 2:0; 000b = not present */
-#define EPT_LARGE BIT(7) /* PDPTE: maps a 1-GByte page; PDE: maps a 2-MByte page */
-#define EPT_A BIT(8)     /* accessed flag (EPTP[6] = 1) */
-#define EPT_D BIT(9)     /* dirty flag of an entry that maps a page (EPTP[6] = 1) */
-
-/* EPTP (24.6.11 "Extended-Page-Table Pointer (EPTP)", Table 24-8). */
-#define EPTP_AD BIT(6) /* enable accessed and dirty flags for EPT */
 
 /*
  * The access being translated.  Bits 0-2 and 7-8 are placed where Table 27-7 reports them:

@@ -200,7 +200,6 @@ static bool ept_walk_ok(const struct cpu_profile *p, u64 len1)
 	       (len1 == 4 && (cap & MSR_IA32_VMX_EPT_VPID_CAP_PWL5_MASK));
 }
 
-#define EPTP_AD BIT(6)
 #define EPTP_SSS BIT(7)
 
 /* The EPTP rules of 26.2.1.1 as one predicate (INVEPT single-context uses it: "IF VM entry
