@@ -16,7 +16,8 @@
 static u8 secs_src[4096] __attribute__((aligned(4096)));
 static struct sgx_pageinfo pageinfo __attribute__((aligned(32)));
 static struct sgx_secinfo secinfo __attribute__((aligned(64)));
-static u8 token[512] __attribute__((aligned(512))); /* EINITTOKEN with VALID = 0 */
+/* An EINITTOKEN with VALID = 0 (launch control: no launch enclave; 512-byte aligned) */
+static struct sgx_einittoken token __attribute__((aligned(512)));
 
 u64 encls(u64 leaf, u64 rbx, u64 rcx, u64 rdx)
 {
@@ -80,7 +81,7 @@ long enclave_build(const void *bundle, struct enclave *e)
 			wrmsr(MSR_IA32_SGXLEPUBKEYHASH0 + k, v);
 		}
 	*e = (struct enclave){.base = base, .size = b->size, .secs = secs, .bundle = b};
-	return (long)encls(ENCLS_EINIT, (u64)b + VX_ENCLAVE_SIG_OFFSET, secs, (u64)token);
+	return (long)encls(ENCLS_EINIT, (u64)b + VX_ENCLAVE_SIG_OFFSET, secs, (u64)&token);
 }
 
 void enclave_destroy(struct enclave *e)

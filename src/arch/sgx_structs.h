@@ -242,4 +242,23 @@ _Static_assert(offsetof(struct sgx_keyrequest, miscmask) == 72, "KEYREQUEST.MISC
 #define SGX_MEASURE_EADD 0x0000000044444145ull    /* "EADD\0\0\0\0" */
 #define SGX_MEASURE_EEXTEND 0x00444E4554584545ull /* "EEXTEND\0" */
 
+/* EINITTOKEN (38.14 "EINIT Token Structure (EINITTOKEN)", Table 38-20). */
+struct sgx_einittoken {
+	u32 valid;
+	u8 reserved1[44];
+	u64 attributes, xfrm;
+	u8 mrenclave[32];
+	u8 reserved2[32];
+	u8 mrsigner[32];
+	u8 reserved3[32];
+	u8 cpusvn_le[16];
+	u16 isvprodid_le, isvsvn_le;
+	u8 reserved4[24];
+	u32 maskedmiscselect_le;
+	u64 maskedattributes_le, maskedxfrm_le;
+	u8 keyid[32];
+	u8 mac[16];
+};
+_Static_assert(sizeof(struct sgx_einittoken) == 304, "EINITTOKEN is 304 bytes");
+
 #endif

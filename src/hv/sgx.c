@@ -27,9 +27,6 @@
 #include "lib/trace.h"
 #include "vx/vmx.h"
 
-/* Vol. 3D 38.14 "EINIT Token Structure (EINITTOKEN)", Table 38-20: 304 bytes. */
-#define EINITTOKEN_SIZE 304
-
 static bool sgx_enabled(const struct hv_config *cfg, u64 feature_control)
 {
 	u64 need = MSR_IA32_FEATURE_CONTROL_LOCK_MASK | MSR_IA32_FEATURE_CONTROL_SGX_ENABLE_MASK;
@@ -186,7 +183,8 @@ static enum hv_ret hv_encls_einit(struct hv_vcpu *v)
 	if (!operand_gva(v, sig, 4096) || !operand_gva(v, secs, 4096) || !operand_gva(v, tok, 512))
 		return HV_RESUME;
 	if (!read_guest(v, sig, sig_copy, sizeof(struct sgx_sigstruct)) ||
-	    !read_guest(v, tok, tok_copy, EINITTOKEN_SIZE) || !epc_operand(v, secs, &hpa))
+	    !read_guest(v, tok, tok_copy, sizeof(struct sgx_einittoken)) ||
+	    !epc_operand(v, secs, &hpa))
 		return HV_RESUME;
 	/* With launch control, the VM's IA32_SGXLEPUBKEYHASH0-3 go to the processor first. */
 	for (u32 k = 0; k < 4; k++)

@@ -249,25 +249,6 @@ static enum cpu_step leaf_eextend(struct vx_cpu *c)
 
 /* ---- EINIT ---- */
 
-/* EINITTOKEN (38.14 Table 38-20), the fields EINIT reads. */
-struct einittoken {
-	u32 valid;
-	u8 reserved1[44];
-	u64 attributes, xfrm;
-	u8 mrenclave[32];
-	u8 reserved2[32];
-	u8 mrsigner[32];
-	u8 reserved3[32];
-	u8 cpusvn_le[16];
-	u16 isvprodid_le, isvsvn_le;
-	u8 reserved4[24];
-	u32 maskedmiscselect_le;
-	u64 maskedattributes_le, maskedxfrm_le;
-	u8 keyid[32];
-	u8 mac[16];
-};
-_Static_assert(sizeof(struct einittoken) == 304, "EINITTOKEN is 304 bytes");
-
 /* SHA-256(SIGSTRUCT.MODULUS) against IA32_SGXLEPUBKEYHASH0-3. */
 static bool signer_is_le_key(const struct vx_cpu *c, const u8 mrsigner[32])
 {
@@ -276,7 +257,7 @@ static bool signer_is_le_key(const struct vx_cpu *c, const u8 mrsigner[32])
 
 /* EINIT's checks after the signature (its "Operation" order); 0 or an error code. */
 static u32 einit_policy(struct vx_cpu *c, const struct sgx_sigstruct *ss, const struct epcm *sm,
-			const struct sgx_secs *s, const struct einittoken *tok, const u8 mr[32],
+			const struct sgx_secs *s, const struct sgx_einittoken *tok, const u8 mr[32],
 			const u8 signer[32])
 {
 	if (memcmp(mr, ss->enclavehash, 32))
@@ -313,7 +294,7 @@ static enum cpu_step leaf_einit(struct vx_cpu *c)
 	if (!aligned(sig, 4096) || !aligned(secs, 4096) || !aligned(tla, 512))
 		return fault_gp(c, 0);
 	struct sgx_sigstruct *ss = &c->sgx.scratch.sig;
-	struct einittoken tok;
+	struct sgx_einittoken tok;
 	enum cpu_step r = sgx_epc_operand(c, secs, false, &sidx);
 	if (r == STEP_RETIRED)
 		r = sgx_read(c, sig, ss, sizeof(*ss));
