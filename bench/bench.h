@@ -22,6 +22,8 @@ typedef void bench_fn(struct bench_result *r);
 
 /* Seconds on a monotonic clock. */
 double bench_now(void);
+/* The whole file at path (malloc'd, *len its size), or NULL with *len 0. */
+void *bench_read_file(const char *path, size_t *len);
 
 bench_fn bench_vmcs_vmread;
 bench_fn bench_vmcs_vmwrite;

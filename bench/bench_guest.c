@@ -17,24 +17,6 @@
 #define SHA_MIB 16u
 #endif
 
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *b = n > 0 ? malloc((size_t)n) : NULL;
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
 /* The same work natively: fill the buffer, hash it. */
 static double native_sha(void)
 {
@@ -61,7 +43,7 @@ void bench_guest_sha256(struct bench_result *r)
 	r->name = "guest_sha256_16MiB";
 	r->unit = "MIPS";
 	size_t len;
-	void *elf = read_file(VX_BINARY_DIR "/guests/sha256_bench.elf", &len);
+	void *elf = bench_read_file(VX_BINARY_DIR "/guests/sha256_bench.elf", &len);
 	if (!elf)
 		return;
 	char err[256];
@@ -94,7 +76,7 @@ void bench_guest_sha256(struct bench_result *r)
 static double run_sgx_guest(const char *elf_path, const char *args, char **out)
 {
 	size_t len, outlen = 0;
-	void *elf = read_file(elf_path, &len);
+	void *elf = bench_read_file(elf_path, &len);
 	FILE *con = open_memstream(out, &outlen);
 	if (!elf || !con) {
 		free(elf);

@@ -32,33 +32,13 @@ struct hv_measure {
 	u64 exits;
 };
 
-static void *read_elf(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	void *b = NULL;
-	long n = -1;
-	if (fseek(f, 0, SEEK_END) == 0)
-		n = ftell(f);
-	if (n > 0 && fseek(f, 0, SEEK_SET) == 0)
-		b = malloc((size_t)n);
-	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = b ? (size_t)n : 0;
-	return b;
-}
-
 /* Runs guests/<name>.elf under L0 once with --guest-args args; m->ok when it exited with
  * status 0. */
 static void *guest_elf(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/guests/%s.elf", VX_BINARY_DIR, name);
-	void *elf = read_elf(path, len);
+	void *elf = bench_read_file(path, len);
 	if (!elf)
 		fprintf(stderr, "bench: %s: cannot read (build the guests first)\n", path);
 	return elf;

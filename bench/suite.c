@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The benchmark table and its runner (`vmxsgx bench`, `make bench`). */
+#include <stdlib.h>
 #include <time.h>
 
 #include "bench/bench.h"
@@ -9,6 +10,26 @@ double bench_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void *bench_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	void *b = NULL;
+	long n = -1;
+	if (fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (n > 0 && fseek(f, 0, SEEK_SET) == 0)
+		b = malloc((size_t)n);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	*len = b ? (size_t)n : 0;
+	return b;
 }
 
 static bench_fn *const suite[] = {
