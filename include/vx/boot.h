@@ -76,6 +76,18 @@ _Static_assert(sizeof(struct vx_boot_info) == 80, "vx_boot_info size");
 #define VX_EPC_BASE 0xC0000000ull
 #define VX_EPC_DEFAULT (8ull << 20)
 #define VX_EPC_MAX (256ull << 20)
+
+/* The EPC size a configuration asks for (0 = VX_EPC_DEFAULT), and whether a size is one the
+ * machine takes: a multiple of 4 KiB up to VX_EPC_MAX. */
+static inline u64 vx_epc_size(u64 asked)
+{
+	return asked ? asked : VX_EPC_DEFAULT;
+}
+
+static inline bool vx_epc_size_ok(u64 size)
+{
+	return !(size & 4095) && size <= VX_EPC_MAX;
+}
 #define VX_BOOT_IMAGE_MIN 0x100000ull /* images load at or above this address */
 
 #define VX_BOOT_INFO_ADDR 0x1000ull

@@ -70,7 +70,7 @@ enum { EAX, EBX, ECX, EDX };
  * property 1 (confidentiality and integrity protected). */
 static void epc_section(const struct hv_config *cfg, u32 r[4])
 {
-	u64 base = VX_EPC_BASE, size = cfg->epc_size ? cfg->epc_size : VX_EPC_DEFAULT;
+	u64 base = VX_EPC_BASE, size = vx_epc_size(cfg->epc_size);
 	r[EAX] = 1u | ((u32)base & 0xfffff000u);
 	r[EBX] = (u32)(base >> 32) & 0xfffffu;
 	r[ECX] = 1u | ((u32)size & 0xfffff000u);

@@ -373,7 +373,7 @@ static bool check_config(const struct hv_config *cfg, u64 ram, char *err, size_t
 			    "RAM size must be a multiple of 4 KiB from 4 MiB to 3 GiB");
 	if (!vx_cpu_profile_known(cfg->profile))
 		return fail(err, errlen, "unknown CPU profile");
-	if (cfg->epc_size && ((cfg->epc_size & 4095) || cfg->epc_size > VX_EPC_MAX))
+	if (!vx_epc_size_ok(cfg->epc_size))
 		return fail(err, errlen, "EPC size must be a multiple of 4 KiB up to 256 MiB");
 	return true;
 }
@@ -385,7 +385,7 @@ static void layout(struct hv_vcpu *v)
 	l->ept = l->base + L0_EPT;
 	l->ept_pages = hv_ept_pages(v->ram, VX_MMIO_TEST_BASE, v->ctls.ept_2m);
 	if (v->cfg.sgx != VX_SGX_OFF) {
-		l->epc_size = v->cfg.epc_size ? v->cfg.epc_size : VX_EPC_DEFAULT;
+		l->epc_size = vx_epc_size(v->cfg.epc_size);
 		l->epc_tables = l->ept + l->ept_pages * 4096;
 		l->ept_pages += (l->epc_size + MIB2 - 1) / MIB2;
 	}

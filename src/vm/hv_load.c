@@ -8,7 +8,7 @@ bool vm_hv_load(void *ctx, const struct hv_config *cfg, struct vx_phys *ram, str
 		const void *elf, size_t len, char *err, size_t errlen)
 {
 	(void)ctx;
-	u64 epc = cfg->sgx == VX_SGX_OFF ? 0 : cfg->epc_size ? cfg->epc_size : VX_EPC_DEFAULT;
+	u64 epc = cfg->sgx == VX_SGX_OFF ? 0 : vx_epc_size(cfg->epc_size);
 	return vm_boot_elf(ram, cpu, elf, len, cfg->guest_args, epc, cfg->l2_elf, cfg->l2_len, err,
 			   errlen);
 }

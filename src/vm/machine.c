@@ -306,8 +306,8 @@ static bool sgx_setup(struct vm *vm, char *err, size_t errlen)
 		return fail(err, errlen, "the CPU profile does not have the SGX asked for");
 	if (cfg->sgx == VX_SGX_OFF)
 		return true;
-	u64 size = cfg->epc_size ? cfg->epc_size : VX_EPC_DEFAULT;
-	if ((size & 4095) || size > VX_EPC_MAX)
+	u64 size = vx_epc_size(cfg->epc_size);
+	if (!vx_epc_size_ok(size))
 		return fail(err, errlen, "EPC size must be a multiple of 4 KiB up to 256 MiB");
 	if (!vx_phys_add_epc(vm->phys, VX_EPC_BASE, size, 1) ||
 	    !vx_cpu_set_epc(vm->cpu, VX_EPC_BASE, size))

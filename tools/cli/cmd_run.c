@@ -176,7 +176,7 @@ static int sgx_value(struct run_opts *o, size_t n, const char *v)
 		}
 		return usage_error("--sgx-lc takes on|off, not '%s'", v);
 	default:
-		if (!parse_size(v, &o->epc) || !o->epc || (o->epc & 4095) || o->epc > VX_EPC_MAX)
+		if (!parse_size(v, &o->epc) || !o->epc || !vx_epc_size_ok(o->epc))
 			return usage_error("--epc %s: must be a multiple of 4K up to 256M", v);
 		return 0;
 	}
