@@ -236,9 +236,7 @@ void vx_cpu_encls(struct vx_cpu *c, u32 leaf, u64 rbx, u64 rcx, u64 rdx, struct 
 	c->gpr[1] = rcx;
 	c->gpr[2] = rdx;
 	c->insn_rip = c->rip;
-	enum cpu_step st = (!(c->cr0 & X86_CR0_PE) || c->cpl > 0 || !cpu_profile_of(c)->has_sgx1)
-			       ? fault_ud(c)
-			       : sgx_encls_checked(c);
+	enum cpu_step st = (sgx_mode_ud(c) || c->cpl > 0) ? fault_ud(c) : sgx_encls_checked(c);
 	*r = (struct vx_encls_result){.rax = c->gpr[0], .zf = cpu_rflags(c) & RFLAGS_ZF};
 	if (st == STEP_FAULT) {
 		r->fault = true;

@@ -22,10 +22,14 @@
 #include "vmx/intercept.h"
 #include "vmx/vmexit.h"
 
+bool sgx_mode_ud(const struct vx_cpu *c)
+{
+	return !(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || !cpu_profile_of(c)->has_sgx1;
+}
+
 static bool sgx_ud(const struct vx_cpu *c, const struct insn *i)
 {
-	return !(c->cr0 & X86_CR0_PE) || (c->rflags & RFLAGS_VM) || !cpu_profile_of(c)->has_sgx1 ||
-	       (i->prefix & (INSN_LOCK | INSN_REP | INSN_REPNE));
+	return sgx_mode_ud(c) || (i->prefix & (INSN_LOCK | INSN_REP | INSN_REPNE));
 }
 
 /* Table 37-3 "Intel SGX Opt-in and Enabling Behavior": SGX available only with

@@ -40,6 +40,9 @@ enum cpu_step sgx_fetch_check(struct vx_cpu *c, const struct insn *i);
 
 /* ENCLS / ENCLU once the instruction-level checks of op_sgx.c passed. */
 enum cpu_step sgx_encls(struct vx_cpu *c);
+/* ENCLS/ENCLU's #UD of the mode ("CR0.PE = 0 or RFLAGS.VM = 1", no SGX in CPUID), for the
+ * instruction and for root software's ENCLS through include/vx (op_sgx.c). */
+bool sgx_mode_ud(const struct vx_cpu *c);
 /* ENCLS from its IA32_FEATURE_CONTROL / leaf / paging #GP checks on (op_sgx.c). */
 enum cpu_step sgx_encls_checked(struct vx_cpu *c);
 enum cpu_step sgx_enclu(struct vx_cpu *c);
