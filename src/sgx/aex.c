@@ -103,6 +103,20 @@ static void load_seg(struct vx_cpu *c, unsigned s, const struct sgx_seg *v)
 	c->seg[s] = (struct seg){.sel = v->sel, .ar = v->ar, .limit = v->limit, .base = v->base};
 }
 
+void sgx_restore_outside(struct vx_cpu *c)
+{
+	load_seg(c, SEG_FS, &c->sgx.save_fs);
+	load_seg(c, SEG_GS, &c->sgx.save_gs);
+	if (c->cr4 & X86_CR4_OSXSAVE)
+		c->xcr0 = c->sgx.save_xcr0;
+}
+
+void sgx_mtf_after_exit(struct vx_cpu *c)
+{
+	if (c->vmx.non_root && (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG))
+		c->vmxnr.mtf_pending = true;
+}
+
 /* Table 40-1 synthetic state, FS/GS and XCR0 of the outside, CSSA + 1, enclave mode off. */
 static void load_synthetic(struct vx_cpu *c)
 {
@@ -119,10 +133,7 @@ static void load_synthetic(struct vx_cpu *c)
 	if (!c->sgx.dbgoptin)
 		f = (f & ~RFLAGS_TF) | (c->sgx.saved_tf ? RFLAGS_TF : 0);
 	cpu_set_rflags(c, f);
-	load_seg(c, SEG_FS, &c->sgx.save_fs);
-	load_seg(c, SEG_GS, &c->sgx.save_gs);
-	if (c->cr4 & X86_CR4_OSXSAVE)
-		c->xcr0 = c->sgx.save_xcr0;
+	sgx_restore_outside(c);
 	t->cssa++;
 }
 
@@ -165,8 +176,7 @@ void sgx_aex(struct vx_cpu *c, struct event *ev, u64 rip, bool fault, bool direc
 	    !direct_vmexit)
 		ev->cr2 &= ~0xfffull;
 	/* 40.4: with the "monitor trap flag" control an MTF VM exit is pending after the AEX. */
-	if (c->vmx.non_root && (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG))
-		c->vmxnr.mtf_pending = true;
+	sgx_mtf_after_exit(c);
 }
 
 static bool is_segment_reg(u16 zydis_reg)

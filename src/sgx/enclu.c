@@ -228,13 +228,7 @@ static enum cpu_step leaf_eexit(struct vx_cpu *c)
 		return fault_gp(c, 0);
 	const struct sgx_tcs *t = (const void *)epc_page_ptr(sgx_epc_of(c), c->sgx.tcs);
 	c->gpr[GPR_RCX] = t->aep;
-	const struct sgx_seg *fs = &c->sgx.save_fs, *gs = &c->sgx.save_gs;
-	c->seg[SEG_FS] =
-	    (struct seg){.sel = fs->sel, .ar = fs->ar, .limit = fs->limit, .base = fs->base};
-	c->seg[SEG_GS] =
-	    (struct seg){.sel = gs->sel, .ar = gs->ar, .limit = gs->limit, .base = gs->base};
-	if (c->cr4 & X86_CR4_OSXSAVE)
-		c->xcr0 = c->sgx.save_xcr0;
+	sgx_restore_outside(c);
 	if (!c->sgx.dbgoptin)
 		cpu_set_rflags(c, (cpu_rflags(c) & ~RFLAGS_TF) | (c->sgx.saved_tf ? RFLAGS_TF : 0));
 	c->rip = target;
@@ -242,8 +236,7 @@ static enum cpu_step leaf_eexit(struct vx_cpu *c)
 	sgx_leave_enclave(c);
 	/* EEXIT "Operation": with the "monitor trap flag" control an MTF VM exit pends at the
 	 * end of EEXIT. */
-	if (c->vmx.non_root && (c->vmxnr.proc & PROC_MONITOR_TRAP_FLAG))
-		c->vmxnr.mtf_pending = true;
+	sgx_mtf_after_exit(c);
 	return STEP_RETIRED;
 }
 

@@ -116,4 +116,10 @@ bool sgx_cmac(const u8 key[16], const void *data, size_t len, u8 mac[16]);
 /* The XSAVE area size SGX uses for XFRM (legacy region + header, no compaction). */
 u32 sgx_xsave_size(u64 xfrm);
 
+/* Leaving enclave mode (EEXIT, AEX; aex.c): FS, GS and, under CR4.OSXSAVE, XCR0 as EENTER or
+ * ERESUME saved them, and the MTF VM exit that pends after either with the "monitor trap flag"
+ * control (EEXIT "Operation"; 40.4). */
+void sgx_restore_outside(struct vx_cpu *c);
+void sgx_mtf_after_exit(struct vx_cpu *c);
+
 #endif
