@@ -90,7 +90,9 @@ void hv_skip_len(struct hv_vcpu *v, u32 len)
 		if (v->exit.enclave_mode)
 			skip_warn(v, rip, len);
 		u64 next = rip + len;
-		if (!hv_guest_64bit(v))
+		/* Outside 64-bit mode RIP is EIP: the sum wraps at 32 bits (only a sum above 4 GB
+		 * needs the mode). */
+		if ((next >> 32) && !hv_guest_64bit(v))
 			next &= 0xffffffffull;
 		hv_vmwrite(v, VMCS_GUEST_RIP, next);
 		trace_skip(v->trace, 0, v->lvl, rip, len);

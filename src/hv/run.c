@@ -63,11 +63,36 @@ static bool wants_insn_info(u16 basic)
 }
 
 /*
+ * Reasons whose exit qualification and VM-exit interruption information say nothing: 27.2.1
+ * saves the qualification only for the causes it lists ("For all other VM exits, this field is
+ * cleared"), none of these; 27.2.2 makes the interruption information valid only for
+ * exceptions, NMIs and external interrupts acknowledged on exit ("For other VM exits, the
+ * field is marked invalid").  No handler of these reads either field.
+ */
+static bool no_detail(u16 basic)
+{
+	switch (basic) {
+	case VMX_EXIT_CPUID:
+	case VMX_EXIT_HLT:
+	case VMX_EXIT_INVD:
+	case VMX_EXIT_VMCALL:
+	case VMX_EXIT_XSETBV:
+	case VMX_EXIT_INTERRUPT_WINDOW:
+	case VMX_EXIT_MONITOR_TRAP_FLAG:
+	case VMX_EXIT_PREEMPTION_TIMER: return true;
+	default: return false;
+	}
+}
+
+/*
  * The fields every exit writes (27.2: reason, qualification, the interruption and IDT-vectoring
  * information, whose valid bits say whether their error codes mean anything), RIP, the
  * interruptibility state and the instruction length; the addresses only for the EPT exits
  * that write them (27.2.1) and the instruction information for the reasons that use it, as
- * KVM reads them on demand.  A field not read stays 0 in v->exit.
+ * KVM reads them on demand.  The qualification and interruption information of the reasons
+ * of no_detail() are known to be cleared and invalid; they are read anyway when the exit is
+ * traced (the record shows the processor's fields) or may go to an L1 hypervisor.  A field not
+ * read stays 0 in v->exit.
  */
 void hv_exit_read(struct hv_vcpu *v)
 {
@@ -75,7 +100,10 @@ void hv_exit_read(struct hv_vcpu *v)
 	*e = (struct hv_exit){0};
 	v->cached = 0; /* the exit saved new guest state */
 	hv_exit_decode_reason((u32)hv_vmread(v, VMCS_EXIT_REASON), e);
-	e->qual = hv_vmread(v, VMCS_EXIT_QUALIFICATION);
+	bool detail = !no_detail(e->basic) || e->failed_vmentry || v->lvl != TRACE_L1 ||
+		      trace_on(v->trace, TRACE_vmexit);
+	if (detail)
+		e->qual = hv_vmread(v, VMCS_EXIT_QUALIFICATION);
 	e->rip = hv_vmread(v, VMCS_GUEST_RIP);
 	e->guest_intr = (u32)hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	if (e->failed_vmentry)
@@ -84,7 +112,8 @@ void hv_exit_read(struct hv_vcpu *v)
 		e->gpa = hv_vmread(v, VMCS_GUEST_PHYSICAL_ADDRESS);
 	if (e->basic == VMX_EXIT_EPT_VIOLATION)
 		e->gla = hv_vmread(v, VMCS_GUEST_LINEAR_ADDRESS);
-	e->intr_info = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_INFO);
+	if (detail)
+		e->intr_info = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_INFO);
 	if ((e->intr_info & VMX_INTR_INFO_VALID) && (e->intr_info & VMX_INTR_INFO_ERROR_CODE))
 		e->intr_error = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_ERROR_CODE);
 	e->idt_info = (u32)hv_vmread(v, VMCS_IDT_VECTORING_INFO);
@@ -324,7 +353,11 @@ static u32 arm_budget(struct hv_vcpu *v, u32 proc)
 			ticks = 0xffffffffu;
 		}
 	}
-	hv_vmwrite(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks);
+	if (!v->timer_known || v->timer_value != ticks) {
+		hv_vmwrite(v, VMCS_VMX_PREEMPTION_TIMER_VALUE, ticks);
+		v->timer_value = (u32)ticks;
+		v->timer_known = true;
+	}
 	return proc;
 }
 

@@ -94,26 +94,10 @@ void hv_warn_once(struct hv_vcpu *v, unsigned bit, const char *msg)
 
 /* ---- VMCS and register access ---- */
 
-/* The guest-state fields L0 reads several times per exit, kept from their first VMREAD
- * until a VMWRITE of theirs, the next exit or a VMPTRLD (KVM's register cache). */
-static int cached_field(u32 enc)
+/* The out-of-line halves of hv_vmread/hv_vmwrite (vcpu.h): the processor's VMREAD, then
+ * the register cache filled, or a failure remembered. */
+u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k)
 {
-	switch (enc) {
-	case VMCS_GUEST_RIP: return 0;
-	case VMCS_GUEST_INTERRUPTIBILITY_INFO: return 1;
-	case VMCS_GUEST_IA32_EFER: return 2;
-	case VMCS_GUEST_CS_AR_BYTES: return 3;
-	default: return -1;
-	}
-}
-
-static_assert(HV_NCACHED == 4, "one slot per cached_field() case");
-
-u64 hv_vmread(struct hv_vcpu *v, u32 enc)
-{
-	int k = cached_field(enc);
-	if (k >= 0 && (v->cached & (1u << k)))
-		return v->cache[k];
 	u64 val = 0;
 	struct vx_vmx_result r = vx_vmread(v->cpu, enc, &val);
 	if (r.outcome != VX_VMSUCCEED) {
@@ -128,11 +112,8 @@ u64 hv_vmread(struct hv_vcpu *v, u32 enc)
 	return val;
 }
 
-void hv_vmwrite(struct hv_vcpu *v, u32 enc, u64 val)
+void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val)
 {
-	int k = cached_field(enc);
-	if (k >= 0)
-		v->cached &= (u8) ~(1u << k);
 	struct vx_vmx_result r = vx_vmwrite(v->cpu, enc, val);
 	if (r.outcome != VX_VMSUCCEED && !v->vmcs_err_field) {
 		v->vmcs_err_field = enc;
@@ -172,6 +153,7 @@ bool hv_guest_64bit(struct hv_vcpu *v)
 struct vx_vmx_result hv_vmptrld(struct hv_vcpu *v, u64 pa)
 {
 	v->entry_intr_valid = true;
+	v->timer_known = false;
 	v->cached = 0;
 	return vx_vmptrld(v->cpu, pa);
 }

@@ -20,9 +20,11 @@
 #ifndef VX_HV_VCPU_H
 #define VX_HV_VCPU_H
 
+#include <assert.h>
 #include <stdio.h>
 
 #include "arch/types.h"
+#include "arch/vmx.h"
 #include "hv/hv.h"
 #include "vx/boot.h"
 #include "vx/cpu.h"
@@ -197,6 +199,10 @@ struct hv_vcpu {
 	 * not yet delivered, or another VMCS was loaded): the next entry without an event must
 	 * clear it (run.c). */
 	bool entry_intr_valid;
+	/* The VMX-preemption timer value L0 last wrote to the current VMCS (no VM-exit control
+	 * of L0's saves it, 27.3.4): run.c writes only a different one.  Unknown after VMPTRLD. */
+	bool timer_known;
+	u32 timer_value;
 	/* hv_vmread's cache of a few guest-state fields (vcpu.c): valid bits, values */
 #define HV_NCACHED 4
 	u8 cached;
@@ -258,9 +264,41 @@ void hv_warn_once(struct hv_vcpu *v, unsigned bit, const char *msg);
 /* A WRMSR of msr by the guest runs natively (L0's MSR bitmap lets it through, exit_msr.c). */
 bool hv_msr_native_write(const struct hv_vcpu *v, u32 msr);
 
-/* VMCS access on the current VMCS; a failure is a bug and is remembered in vmcs_err_field. */
-u64 hv_vmread(struct hv_vcpu *v, u32 enc);
-void hv_vmwrite(struct hv_vcpu *v, u32 enc, u64 val);
+/* VMCS access on the current VMCS; a failure is a bug and is remembered in vmcs_err_field.
+ * The guest-state fields L0 reads several times per exit are kept from their first VMREAD
+ * until a VMWRITE of theirs, the next exit or a VMPTRLD (KVM's register cache); inline, so
+ * that a named field's slot is known at compile time. */
+static inline int hv_cached_field(u32 enc)
+{
+	switch (enc) {
+	case VMCS_GUEST_RIP: return 0;
+	case VMCS_GUEST_INTERRUPTIBILITY_INFO: return 1;
+	case VMCS_GUEST_IA32_EFER: return 2;
+	case VMCS_GUEST_CS_AR_BYTES: return 3;
+	default: return -1;
+	}
+}
+
+static_assert(HV_NCACHED == 4, "one slot per hv_cached_field() case");
+
+u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k);
+void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val);
+
+static inline u64 hv_vmread(struct hv_vcpu *v, u32 enc)
+{
+	int k = hv_cached_field(enc);
+	if (k >= 0 && (v->cached & (1u << k)))
+		return v->cache[k];
+	return hv_vmread_slow(v, enc, k);
+}
+
+static inline void hv_vmwrite(struct hv_vcpu *v, u32 enc, u64 val)
+{
+	int k = hv_cached_field(enc);
+	if (k >= 0)
+		v->cached &= (u8) ~(1u << k);
+	hv_vmwrite_slow(v, enc, val);
+}
 /* General-purpose registers of the guest: 0 RAX .. 15 R15 (x86 encoding order); RSP is in the
  * VMCS, the others stay in the processor across the VM exit (27.5 "Loading Host State"). */
 u64 hv_gpr(struct hv_vcpu *v, unsigned n);
