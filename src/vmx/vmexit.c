@@ -15,6 +15,7 @@
 #include "vmx/vmexit.h"
 
 #include <assert.h>
+#include <string.h>
 
 #include "arch/msr.h"
 #include "cpu/flags.h"
@@ -238,27 +239,17 @@ static void save_control_regs(struct vx_cpu *c)
  * canonical"; CS, SS's DPL, FS and GS bases are saved.  The model saves what it holds, with
  * those rules applied.
  */
-static bool seg_eq(const struct seg *a, const struct seg *b)
-{
-	return a->sel == b->sel && a->ar == b->ar && a->limit == b->limit && a->base == b->base;
-}
-
-static bool dtr_eq(const struct dtr *a, const struct dtr *b)
-{
-	return a->base == b->base && a->limit == b->limit;
-}
-
 /* The registers equal those the fields were saved from, and no store touched the fields
- * since (vmcs.seg_gen): saving again would write the values they hold. */
+ * since (vmcs.seg_gen): saving again would write the values they hold.  The registers are
+ * compared as bytes: padding that differs only makes the save run. */
 static bool segments_as_saved(const struct vx_cpu *c)
 {
 	const struct vmx_seg_cache *k = &c->vmx_segs;
-	if (!k->saved || k->saved_gen != c->vmx.vmcs.seg_gen)
-		return false;
-	for (unsigned s = SEG_ES; s <= SEG_TR; s++)
-		if (!seg_eq(&c->seg[s], &k->seg[s]))
-			return false;
-	return dtr_eq(&c->gdtr, &k->gdtr) && dtr_eq(&c->idtr, &k->idtr);
+	static_assert(sizeof(k->seg) <= sizeof(c->seg), "the cache holds ES..TR");
+	return k->saved && k->saved_gen == c->vmx.vmcs.seg_gen &&
+	       !memcmp(c->seg, k->seg, sizeof(k->seg)) &&
+	       !memcmp(&c->gdtr, &k->gdtr, sizeof(k->gdtr)) &&
+	       !memcmp(&c->idtr, &k->idtr, sizeof(k->idtr));
 }
 
 static void save_segments(struct vx_cpu *c)
@@ -279,14 +270,14 @@ static void save_segments(struct vx_cpu *c)
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_BASE + s, base);
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_LIMIT + s, g->limit);
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_AR_BYTES + s, g->ar & AR_SAVED_MASK);
-		k->seg[s] = *g;
+		memcpy(&k->seg[s], g, sizeof(*g)); /* padding too: compared as bytes */
 	}
 	SET(c, GUEST_GDTR_BASE, c->gdtr.base);
 	SET(c, GUEST_GDTR_LIMIT, c->gdtr.limit);
 	SET(c, GUEST_IDTR_BASE, c->idtr.base);
 	SET(c, GUEST_IDTR_LIMIT, c->idtr.limit);
-	k->gdtr = c->gdtr;
-	k->idtr = c->idtr;
+	memcpy(&k->gdtr, &c->gdtr, sizeof(c->gdtr));
+	memcpy(&k->idtr, &c->idtr, sizeof(c->idtr));
 	k->saved = true;
 	k->saved_gen = c->vmx.vmcs.seg_gen;
 }
