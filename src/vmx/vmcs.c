@@ -44,6 +44,11 @@ const u8 vmcs_slot_gens[VMCS_NSLOTS] = {
 #include "arch/vmcs_fields.def"
 };
 
+const u64 vmcs_vdirty_mask[VMCS_NSLOTS] = {
+#define VMCS_FIELD(name, enc, width, sdm) [VMCS_SLOT_##name] = VMCS_VDIRTY_MASK(VMCS_SLOT_##name),
+#include "arch/vmcs_fields.def"
+};
+
 const u64 vmcs_unchecked_bits[VMCS_NSLOTS] = {
 #define VMCS_FIELD(name, enc, width, sdm) \
 	[VMCS_SLOT_##name] = VMCS_UNCHECKED_FIELD(enc, VMCS_SLOT_##name),

@@ -33,6 +33,9 @@ struct vmcs {
 	u64 seg_gen;
 	/* the same for the host-state fields and the VM-exit controls (src/vmx/vmexit_host.c) */
 	u64 host_gen;
+	/* Not architectural: which always-checked fields changed value since the last entry
+	 * whose checks passed (VMCS_VDIRTY_*; vmentry_check_cached re-runs only their rules). */
+	u8 vdirty;
 	u64 field[VMCS_NSLOTS];
 };
 
@@ -129,6 +132,27 @@ extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
 		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE           \
 	     ? ~0ull                                                   \
 	     : 0ull)
+/* The bits of the always-checked fields that the always-run rules read, and the class of the
+ * rules that read them: guest RIP is read only by the RIP/RFLAGS rule of 26.3.1.4
+ * (VMCS_VDIRTY_RIP); RFLAGS (its reserved bits, TF, IF and VM: not the arithmetic flags), the
+ * interruptibility state, the activity state, the pending debug exceptions and the VM-entry
+ * interruption fields by several rules (VMCS_VDIRTY_ALL); guest RSP, the preemption-timer
+ * value and the exit-information fields by none. */
+#define VMCS_VDIRTY_RIP 1u
+#define VMCS_VDIRTY_ALL 2u
+#define VMCS_RFLAGS_CHECKED \
+	(GENMASK(63, 22) | BIT(17) | BIT(15) | BIT(9) | BIT(8) | BIT(5) | BIT(3) | BIT(1))
+#define VMCS_VDIRTY_MASK(s)                                                              \
+	((s) == VMCS_SLOT_GUEST_RFLAGS ? VMCS_RFLAGS_CHECKED                             \
+	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO || \
+		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||                                \
+		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||                        \
+		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                                  \
+		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||                       \
+		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN                               \
+	     ? ~0ull                                                                     \
+	     : 0ull)
+extern const u64 vmcs_vdirty_mask[VMCS_NSLOTS];
 #define VMCS_UNCHECKED_FIELD(enc, s) \
 	(VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : VMCS_UNCHECKED_SLOT(s))
 /* Per slot, the generation counters a store to it advances: VMCS_GEN_SEG for the
@@ -158,13 +182,16 @@ static inline u64 vmcs_get(const struct vmcs *v, enum vmcs_slot s)
 	return v->field[s];
 }
 
-/* vmcs_set with the slot's three facts given (constants when the field is named). */
+/* vmcs_set with the slot's four facts given (constants when the field is named). */
 static inline void vmcs_store(struct vmcs *v, enum vmcs_slot s, u64 width_mask, u64 unchecked,
-			      unsigned gens, u64 val)
+			      unsigned gens, u64 vmask, u64 val)
 {
 	val &= width_mask;
-	if ((v->field[s] ^ val) & ~unchecked)
+	u64 diff = v->field[s] ^ val;
+	if (diff & ~unchecked)
 		v->checked = false;
+	if (diff & vmask)
+		v->vdirty |= s == VMCS_SLOT_GUEST_RIP ? VMCS_VDIRTY_RIP : VMCS_VDIRTY_ALL;
 	v->seg_gen += gens & VMCS_GEN_SEG;
 	v->host_gen += (gens & VMCS_GEN_HOST) != 0;
 	v->field[s] = val;
@@ -172,14 +199,16 @@ static inline void vmcs_store(struct vmcs *v, enum vmcs_slot s, u64 width_mask, 
 
 static inline void vmcs_set(struct vmcs *v, enum vmcs_slot s, u64 val)
 {
-	vmcs_store(v, s, vmcs_width_mask[s], vmcs_unchecked_bits[s], vmcs_slot_gens[s], val);
+	vmcs_store(v, s, vmcs_width_mask[s], vmcs_unchecked_bits[s], vmcs_slot_gens[s],
+		   vmcs_vdirty_mask[s], val);
 }
 
 /* vmcs_set of the field `name` (VMCS_name), its facts folded at compile time. */
-#define VMCS_SET_FIELD(v, name, val)                                                    \
-	vmcs_store((v), VMCS_SLOT_##name, VMCS_WIDTH_MASK(VMCS_ENC_WIDTH(VMCS_##name)), \
-		   VMCS_UNCHECKED_FIELD(VMCS_##name, VMCS_SLOT_##name),                 \
-		   VMCS_GENS(VMCS_##name, VMCS_SLOT_##name), (val))
+#define VMCS_SET_FIELD(v, name, val)                                                             \
+	vmcs_store((v), VMCS_SLOT_##name, VMCS_WIDTH_MASK(VMCS_ENC_WIDTH(VMCS_##name)),          \
+		   VMCS_UNCHECKED_FIELD(VMCS_##name, VMCS_SLOT_##name),                          \
+		   VMCS_GENS(VMCS_##name, VMCS_SLOT_##name), VMCS_VDIRTY_MASK(VMCS_SLOT_##name), \
+		   (val))
 
 static inline u64 vmcs_slot_mask(enum vmcs_slot s)
 {

@@ -163,10 +163,12 @@ static bool reads_memory(const struct vmentry_ctx *c)
  * already validated.  After a VMCS passed every check, a later entry re-runs only the rules
  * that read the fields of vmcs_unchecked_bits (the fields every VM exit or every L0 round
  * trip rewrites): VM-entry event injection (26.2.1.3), guest RIP and RFLAGS (26.3.1.4) and
- * activity, interruptibility and pending debug exceptions (26.3.1.5), in their order.  Every
- * other rule read only fields that did not change (vmcs_set clears v->checked when one
- * does), so it passes again; the first failing rule is the one the full order finds.
- * tests/unit/test_vmentry_checks.c compares both paths on random VMCS changes.
+ * activity, interruptibility and pending debug exceptions (26.3.1.5), in their order -- and
+ * of those only the ones reading a field whose value changed since they last passed
+ * (v->vdirty): when only guest RIP changed, the RIP/RFLAGS rule.  Every other rule read only
+ * fields that did not change (vmcs_set clears v->checked when one does), so it passes again;
+ * the first failing rule is the one the full order finds.  tests/unit/test_vmentry_checks.c
+ * compares both paths on random VMCS changes.
  */
 enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profile *p,
 					  const struct vmentry_env *env, struct vmentry_result *r)
@@ -178,11 +180,17 @@ enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profi
 	if (!v->checked) {
 		check_all(&c);
 		v->checked = r->outcome == VMENTRY_OK && !reads_memory(&c);
-		return r->outcome;
+	} else if (v->vdirty & VMCS_VDIRTY_ALL) {
+		if (vmentry_check_controls_volatile(&c))
+			r->outcome = VMENTRY_FAIL_CONTROLS;
+		else if (vmentry_check_guest_volatile(&c))
+			r->outcome = VMENTRY_FAIL_GUEST;
+	} else if (v->vdirty & VMCS_VDIRTY_RIP) {
+		if (vmentry_check_guest_rip(&c))
+			r->outcome = VMENTRY_FAIL_GUEST;
 	}
-	if (vmentry_check_controls_volatile(&c))
-		r->outcome = VMENTRY_FAIL_CONTROLS;
-	else if (vmentry_check_guest_volatile(&c))
-		r->outcome = VMENTRY_FAIL_GUEST;
+	/* the always-run rules now passed on the fields as they are (or failed: again next time) */
+	if (r->outcome == VMENTRY_OK)
+		v->vdirty = 0;
 	return r->outcome;
 }

@@ -93,6 +93,7 @@ bool vmentry_check_guest(struct vmentry_ctx *c);    /* 26.3.1.1-26.3.1.6 */
 /* The rules of each stage that read a field of vmcs_unchecked_bits, in the stage's order. */
 bool vmentry_check_controls_volatile(struct vmentry_ctx *c); /* 26.2.1.3 event injection */
 bool vmentry_check_guest_volatile(struct vmentry_ctx *c);    /* 26.3.1.4, 26.3.1.5 */
+bool vmentry_check_guest_rip(struct vmentry_ctx *c);         /* 26.3.1.4 RIP and RFLAGS */
 
 /* Records a failed rule; returns true. */
 bool vmentry_fail(struct vmentry_result *r, const char *rule, const char *sdm, u32 qual);

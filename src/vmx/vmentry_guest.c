@@ -382,6 +382,12 @@ static int injected_type(u64 info)
 	return info & VMX_INTR_INFO_VALID ? (int)bits_get(info, 10, 8) : -1;
 }
 
+/* The RFLAGS bits these rules and 26.3.1.5's read: a change of another bit leaves them passing
+ * (vmcs.vdirty). */
+static_assert((RFLAGS_RESERVED0 | RFLAGS_FIXED1 | RFLAGS_TF | RFLAGS_IF | RFLAGS_VM) ==
+		  VMCS_RFLAGS_CHECKED,
+	      "vmcs.h's VMCS_RFLAGS_CHECKED names the RFLAGS bits the checks read");
+
 static bool guest_rip_rflags(struct vmentry_ctx *c)
 {
 	struct vmentry_result *r = c->r;
@@ -635,6 +641,12 @@ static bool guest_pdptes(struct vmentry_ctx *c)
 	}
 	r->reg = NULL;
 	return false;
+}
+
+bool vmentry_check_guest_rip(struct vmentry_ctx *c)
+{
+	c->r->reg = NULL;
+	return guest_rip_rflags(c);
 }
 
 bool vmentry_check_guest_volatile(struct vmentry_ctx *c)

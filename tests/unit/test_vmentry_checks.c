@@ -664,6 +664,40 @@ static void test_check_cache_invalidation(void **state)
 	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_FAIL_HOST);
 }
 
+/* Between two passing entries only the rules on fields whose value changed run again
+ * (v.vdirty): guest RIP alone re-runs the RIP/RFLAGS rule, an arithmetic flag or RSP nothing,
+ * IF all the always-run rules; a failing RIP is still found, and found again at the next entry
+ * until it is mended. */
+static void test_check_cache_narrowed(void **state)
+{
+	(void)state;
+	const struct cpu_profile *p = &profiles[PDEF];
+	struct vmentry_result r;
+	build(p, B64);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	assert_int_equal(v.vdirty, 0);
+	set(S(GUEST_RFLAGS), vmcs_get(&v, S(GUEST_RFLAGS)) ^ (BIT(0) | BIT(6) | BIT(11)));
+	set(S(GUEST_RSP), vmcs_get(&v, S(GUEST_RSP)) + 8);
+	set(S(GUEST_RIP), vmcs_get(&v, S(GUEST_RIP))); /* same value */
+	assert_int_equal(v.vdirty, 0);
+	u64 rip = vmcs_get(&v, S(GUEST_RIP));
+	set(S(GUEST_RIP), rip + 2);
+	assert_int_equal(v.vdirty, VMCS_VDIRTY_RIP);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	assert_int_equal(v.vdirty, 0);
+	set(S(GUEST_RIP), NONCANON);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_FAIL_GUEST);
+	assert_string_equal(r.sdm, "26.3.1.4 Checks on Guest RIP and RFLAGS");
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_FAIL_GUEST);
+	set(S(GUEST_RIP), rip);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	set(S(GUEST_RFLAGS), vmcs_get(&v, S(GUEST_RFLAGS)) ^ RF_IF);
+	assert_int_equal(v.vdirty, VMCS_VDIRTY_ALL);
+	assert_int_equal(vmentry_check_cached(&v, p, &env, &r), VMENTRY_OK);
+	assert_int_equal(v.vdirty, 0);
+	assert_true(v.checked);
+}
+
 /* ---- control-bit sweeps against the capability MSRs ---- */
 
 struct group {
@@ -1946,6 +1980,7 @@ int main(void)
 	    cmocka_unit_test(test_random_vmcs),
 	    cmocka_unit_test(test_cached_checks_match),
 	    cmocka_unit_test(test_check_cache_invalidation),
+	    cmocka_unit_test(test_check_cache_narrowed),
 	    cmocka_unit_test(test_sweep_control_bits),
 	    cmocka_unit_test(test_true_controls_matter),
 	    cmocka_unit_test(test_sweep_tertiary),
