@@ -219,6 +219,11 @@ unsigned vx_cpu_trace_level(const struct vx_cpu *c);
  * basic leaf). */
 void vx_cpu_cpuid(const struct vx_cpu *c, u32 leaf, u32 subleaf, u64 cr4, u64 xcr0, u32 r[4],
 		  u32 *eff_leaf);
+/* What that answer depends on besides (leaf, subleaf): VX_CPUID_IN_CR4 (leaf 01H: ECX.OSXSAVE
+ * mirrors CR4.OSXSAVE), VX_CPUID_IN_XCR0 (leaf 0DH sub-leaf 0: EBX sizes XCR0's features);
+ * eff_leaf is the leaf answered. */
+enum { VX_CPUID_IN_CR4 = 1, VX_CPUID_IN_XCR0 = 2 };
+unsigned vx_cpu_cpuid_inputs(const struct vx_cpu *c, u32 eff_leaf, u32 subleaf);
 
 /* Events worth a trace record, reported as they happen. */
 enum vx_event_kind {

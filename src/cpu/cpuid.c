@@ -84,6 +84,19 @@ void cpuid_exec(const struct vx_cpu *c, u32 leaf, u32 subleaf, u32 r[4])
 	cpuid_query(cpu_profile_of(c), c->cr4, c->xcr0, leaf, subleaf, r, NULL);
 }
 
+/* Table 3-8, leaf 01H ECX bit 27 OSXSAVE: "A value of 1 indicates that the OS has set
+ * CR4.OSXSAVE[bit 18] to enable XSETBV/XGETBV instructions"; leaf 0DH, sub-leaf 0, EBX: the
+ * "maximum size (bytes ...) required by enabled features in XCR0".  No other output depends on
+ * the processor's state. */
+unsigned cpuid_inputs(const struct cpu_profile *p, u32 eff_leaf, u32 subleaf)
+{
+	if (eff_leaf == 1)
+		return CPUID_IN_CR4;
+	if (eff_leaf == 0xd && subleaf == 0 && p->has_xsave)
+		return CPUID_IN_XCR0;
+	return 0;
+}
+
 void cpuid_query(const struct cpu_profile *p, u64 cr4, u64 xcr0, u32 leaf, u32 subleaf, u32 r[4],
 		 u32 *eff_leaf)
 {
@@ -91,14 +104,13 @@ void cpuid_query(const struct cpu_profile *p, u64 cr4, u64 xcr0, u32 leaf, u32 s
 	if (eff_leaf)
 		*eff_leaf = eff;
 	cpuid_lookup(p, leaf, subleaf, r);
-	/* Table 3-8, leaf 01H ECX bit 27 OSXSAVE: "A value of 1 indicates that the OS has set
-	 * CR4.OSXSAVE[bit 18] to enable XSETBV/XGETBV instructions". */
-	if (eff == 1) {
+	unsigned in = cpuid_inputs(p, eff, subleaf);
+	if (in & CPUID_IN_CR4) {
 		r[CPUID_ECX] &= ~CPUID_BIT(OSXSAVE);
 		if (cr4 & CR4_OSXSAVE)
 			r[CPUID_ECX] |= CPUID_BIT(OSXSAVE);
 	}
-	if (eff == 0xd && subleaf == 0 && p->has_xsave)
+	if (in & CPUID_IN_XCR0)
 		r[CPUID_EBX] = xsave_size_enabled(p, xcr0);
 }
 

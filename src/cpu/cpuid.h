@@ -59,6 +59,10 @@ void cpuid_lookup(const struct cpu_profile *p, u32 leaf, u32 subleaf, u32 r[4]);
 void cpuid_exec(const struct vx_cpu *c, u32 leaf, u32 subleaf, u32 r[4]);
 /* CPUID of profile p for a processor whose CR4 and XCR0 are cr4/xcr0 (the bits that mirror
  * state: OSXSAVE, the XSAVE size); *eff_leaf (if not NULL) receives the leaf answered. */
+/* The processor state CPUID's answer for (eff_leaf, subleaf) depends on: CR4, XCR0 (the
+ * values of include/vx/cpu.h's VX_CPUID_IN_*). */
+enum { CPUID_IN_CR4 = 1, CPUID_IN_XCR0 = 2 };
+unsigned cpuid_inputs(const struct cpu_profile *p, u32 eff_leaf, u32 subleaf);
 void cpuid_query(const struct cpu_profile *p, u64 cr4, u64 xcr0, u32 leaf, u32 subleaf, u32 r[4],
 		 u32 *eff_leaf);
 /* The value of a named field in the profile's table (no dynamic bits). */

@@ -437,6 +437,15 @@ void vx_cpu_cpuid(const struct vx_cpu *c, u32 leaf, u32 subleaf, u64 cr4, u64 xc
 	cpuid_query(cpu_profile_of(c), cr4, xcr0, leaf, subleaf, r, eff_leaf);
 }
 
+static_assert((int)VX_CPUID_IN_CR4 == (int)CPUID_IN_CR4 &&
+		  (int)VX_CPUID_IN_XCR0 == (int)CPUID_IN_XCR0,
+	      "include/vx/cpu.h names cpuid.h's inputs");
+
+unsigned vx_cpu_cpuid_inputs(const struct vx_cpu *c, u32 eff_leaf, u32 subleaf)
+{
+	return cpuid_inputs(cpu_profile_of(c), eff_leaf, subleaf);
+}
+
 void vx_cpu_set_trace(struct vx_cpu *c, struct vx_trace *t)
 {
 	c->trace = t;

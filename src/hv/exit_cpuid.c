@@ -118,17 +118,20 @@ void hv_cpuid_filter(const struct hv_config *cfg, u32 leaf, u32 subleaf, u32 r[4
  * The guest's answer for (leaf, subleaf) under its CR4 and XCR0 (the only guest state the
  * processor's answer depends on; the filter depends on the VM configuration alone), kept in a
  * small table as KVM keeps its vCPU's CPUID entries (not while planning: the oracle answers).
+ * A kept answer is used again while the state it depends on (vx_cpu_cpuid_inputs: CR4 for
+ * leaf 01H, XCR0 for leaf 0DH) is unchanged; the others are read only for those leaves.
  */
 void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 {
-	u64 cr4, xcr0;
-	struct vx_cpu *c = answering(v, &cr4, &xcr0);
 	struct hv_cpuid_memo *m = &v->cpuid_memo[(leaf ^ subleaf ^ (leaf >> 27)) % HV_CPUID_MEMO];
-	if (v->cpu && m->valid && m->leaf == leaf && m->subleaf == subleaf && m->cr4 == cr4 &&
-	    m->xcr0 == xcr0) {
+	if (v->cpu && m->valid && m->leaf == leaf && m->subleaf == subleaf &&
+	    (!(m->inputs & VX_CPUID_IN_CR4) || m->cr4 == hv_vmread(v, VMCS_GUEST_CR4)) &&
+	    (!(m->inputs & VX_CPUID_IN_XCR0) || m->xcr0 == vx_cpu_get_reg(v->cpu, VX_XCR0))) {
 		memcpy(r, m->r, sizeof(m->r));
 		return;
 	}
+	u64 cr4, xcr0;
+	struct vx_cpu *c = answering(v, &cr4, &xcr0);
 	u32 eff;
 	vx_cpu_cpuid(c, leaf, subleaf, cr4, xcr0, r, &eff);
 	/* The filter applies to the leaf the processor answers (CPUID page: an input above the
@@ -136,8 +139,12 @@ void hv_cpuid_guest(struct hv_vcpu *v, u32 leaf, u32 subleaf, u32 r[4])
 	hv_cpuid_filter(&v->cfg, eff, subleaf, r);
 	if (!v->cpu)
 		return;
-	*m = (struct hv_cpuid_memo){
-	    .valid = true, .leaf = leaf, .subleaf = subleaf, .cr4 = cr4, .xcr0 = xcr0};
+	*m = (struct hv_cpuid_memo){.valid = true,
+				    .leaf = leaf,
+				    .subleaf = subleaf,
+				    .inputs = vx_cpu_cpuid_inputs(c, eff, subleaf),
+				    .cr4 = cr4,
+				    .xcr0 = xcr0};
 	memcpy(m->r, r, sizeof(m->r));
 }
 

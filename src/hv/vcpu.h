@@ -62,6 +62,7 @@ struct hv_nested_ops {
 struct hv_cpuid_memo {
 	bool valid;
 	u32 leaf, subleaf, r[4];
+	unsigned inputs; /* vx_cpu_cpuid_inputs of the answer: what cr4 and xcr0 are compared for */
 	u64 cr4, xcr0;
 };
 

@@ -402,6 +402,15 @@ static void test_cpuid_exit(void **state)
 	cpuid(f, 1, 0, r);
 	assert_true(r[2] & BIT(27));
 	hv_vmwrite(f->v, VMCS_GUEST_CR4, cr4);
+	cpuid(f, 1, 0, r); /* the kept answer depends on CR4: asked again */
+	assert_false(r[2] & BIT(27));
+	/* what a kept answer depends on (the profile's XSAVE area has x87 and SSE only, so XCR0
+	 * cannot change leaf 0DH's size here) */
+	assert_int_equal(vx_cpu_cpuid_inputs(f->v->cpu, 1, 0), VX_CPUID_IN_CR4);
+	assert_int_equal(vx_cpu_cpuid_inputs(f->v->cpu, 0xd, 0), VX_CPUID_IN_XCR0);
+	assert_int_equal(vx_cpu_cpuid_inputs(f->v->cpu, 0xd, 1), 0);
+	assert_int_equal(vx_cpu_cpuid_inputs(f->v->cpu, 0, 0), 0);
+	assert_int_equal(vx_cpu_cpuid_inputs(f->v->cpu, 7, 0), 0);
 	cpuid(f, 7, 0, r);
 	assert_false(r[1] & BIT(2));  /* SGX off */
 	assert_false(r[2] & BIT(30)); /* SGX_LC off */
