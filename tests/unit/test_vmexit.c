@@ -1176,6 +1176,42 @@ static void test_vmexit_insn(void **state)
 	fx_free(f);
 }
 
+/* 27.2.1: the qualification is saved only for the causes it lists, "For all other VM exits,
+ * this field is cleared"; 27.2.2: the interruption information is valid only for exceptions,
+ * NMIs and acknowledged external interrupts.  After an exit that wrote both, CPUID, HLT, INVD
+ * and VMCALL exits clear the one and invalidate the other (L0 relies on it: src/hv/run.c,
+ * no_detail). */
+static void test_exits_without_detail(void **state)
+{
+	(void)state;
+	static const struct {
+		u8 code[3];
+		u32 reason;
+	} insns[] = {
+	    {{0x0f, 0xa2}, VMX_EXIT_CPUID},
+	    {{0xf4}, VMX_EXIT_HLT},
+	    {{0x0f, 0x08}, VMX_EXIT_INVD},
+	    {{0x0f, 0x01, 0xc1}, VMX_EXIT_VMCALL},
+	};
+	for (unsigned k = 0; k < ARRAY_SIZE(insns); k++) {
+		struct fx *f = vt_new();
+		set_ctl(f, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL, PROC_HLT_EXITING);
+		assert_int_equal(enter(f), STEP_RETIRED);
+		struct vmexit_info e = {.reason = VMX_EXIT_EXCEPTION_NMI,
+					.qual = 0xdead000,
+					.intr_info = VMX_INTR_INFO_VALID | 3u << 8 | 14};
+		assert_int_equal(vmexit(&f->cpu, &e), STEP_VMEXIT);
+		assert_int_equal(V(f, EXIT_QUALIFICATION), 0xdead000);
+		W(f, GUEST_RIP, GUEST_RIP);
+		guest_code(f, insns[k].code, sizeof(insns[k].code));
+		assert_int_equal(enter_run(f), STEP_VMEXIT);
+		assert_exit(f, insns[k].reason, GUEST_RIP);
+		assert_int_equal(V(f, EXIT_QUALIFICATION), 0);
+		assert_false(V(f, VM_EXIT_INTR_INFO) & VMX_INTR_INFO_VALID);
+		fx_free(f);
+	}
+}
+
 /* EPT exits through vmexit(): guest-physical and guest-linear addresses, RF = 1 outside
  * event delivery (27.3.3). */
 static void test_vmexit_ept_fields(void **state)
@@ -1264,6 +1300,7 @@ int main(void)
 	    cmocka_unit_test(test_host_nonregister),
 	    cmocka_unit_test(test_entry_failure_guest_state),
 	    cmocka_unit_test(test_vmexit_insn),
+	    cmocka_unit_test(test_exits_without_detail),
 	    cmocka_unit_test(test_vmexit_ept_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
