@@ -263,6 +263,37 @@ static void test_ept_in_vcpu(void **state)
 
 /* ---- hv_skip_insn ---- */
 
+/* L0 writes the VMX-preemption timer value only when it differs from the one it wrote last
+ * (no VM-exit control of L0's saves it); a VMPTRLD makes that value unknown, so the next
+ * entry writes it again even if the VMCS was changed behind L0's back. */
+static void test_timer_value_rewritten_after_vmptrld(void **state)
+{
+	(void)state;
+	struct hv_config cfg = {.max_insns = 5000};
+	struct hvf *f = hvf_new_cfg(&cfg);
+	assert_non_null(f);
+	struct hv_vcpu *v = f->v;
+	if (!v->ctls.preempt_timer) {
+		hvf_free(f);
+		skip();
+	}
+	assert_true(hv_prepare_entry(v));
+	u64 t1 = 0, t2 = 0;
+	assert_int_equal(vx_vmread(v->cpu, VMCS_VMX_PREEMPTION_TIMER_VALUE, &t1).outcome,
+			 VX_VMSUCCEED);
+	assert_int_not_equal(t1, 5);
+	assert_int_equal(vx_vmwrite(v->cpu, VMCS_VMX_PREEMPTION_TIMER_VALUE, 5).outcome,
+			 VX_VMSUCCEED);
+	assert_true(hv_prepare_entry(v)); /* L0 believes its value is there */
+	vx_vmread(v->cpu, VMCS_VMX_PREEMPTION_TIMER_VALUE, &t2);
+	assert_int_equal(t2, 5);
+	assert_int_equal(hv_vmptrld(v, v->lay.vmcs).outcome, VX_VMSUCCEED);
+	assert_true(hv_prepare_entry(v));
+	vx_vmread(v->cpu, VMCS_VMX_PREEMPTION_TIMER_VALUE, &t2);
+	assert_int_equal(t2, t1);
+	hvf_free(f);
+}
+
 static void test_skip_rules(void **state)
 {
 	(void)state;
@@ -527,6 +558,7 @@ int main(void)
 	    cmocka_unit_test(test_ctls_options),
 	    cmocka_unit_test(test_ept_tables),
 	    cmocka_unit_test(test_ept_in_vcpu),
+	    cmocka_unit_test(test_timer_value_rewritten_after_vmptrld),
 	    cmocka_unit_test(test_skip_rules),
 	    cmocka_unit_test(test_skip_warns_once_after_enclave_exit),
 	    cmocka_unit_test(test_gate_refuses_after_enclave_exit),
