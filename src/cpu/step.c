@@ -24,6 +24,7 @@
 #include "cpu/ops.h"
 #include "cpu/step.h"
 #include "sgx/sgx.h"
+#include "vmx/vmexit.h"
 #include "vmx/vmx_events.h"
 
 static void code_write(void *ctx, u64 pa)
@@ -318,6 +319,7 @@ static enum cpu_step step_non_root(struct vx_cpu *c)
 
 enum cpu_step cpu_step(struct vx_cpu *c)
 {
+	vmx_unpark(c); /* an instruction runs in VMX root operation: host state first (D79) */
 	if (c->vmx.non_root)
 		return step_non_root(c);
 	if (cpu_interrupt_ready(c)) {
@@ -343,6 +345,7 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 	u64 last = c->retired;
 	unsigned stuck = 0;
 	struct chain ch = {NULL, 0, NULL};
+	vmx_unpark(c); /* host state before any root-mode instruction (D79) */
 	while (c->retired < end) {
 		enum cpu_step r;
 		/* Boundaries with nothing pending (no interrupt, shadow, halt or stop request)

@@ -23,6 +23,7 @@
 #include "cpu/profile.h"
 #include "sgx/epc.h"
 #include "sgx/sgx.h"
+#include "vmx/vmexit.h"
 #include "vmx/vmx_events.h"
 
 /* A processor, its copy of the profile, and what its owner registered; vx_cpu.host points
@@ -229,6 +230,7 @@ bool vx_cpu_set_epc(struct vx_cpu *c, u64 base, u64 size)
 
 void vx_cpu_encls(struct vx_cpu *c, u32 leaf, u64 rbx, u64 rcx, u64 rdx, struct vx_encls_result *r)
 {
+	vmx_unpark(c);
 	u64 gpr[16], rip = c->rip, f = cpu_rflags(c);
 	memcpy(gpr, c->gpr, sizeof(gpr));
 	c->gpr[0] = leaf;
@@ -252,8 +254,36 @@ void vx_cpu_encls(struct vx_cpu *c, u32 leaf, u64 rbx, u64 rcx, u64 rdx, struct 
 
 /* ---- registers ---- */
 
+/*
+ * D79: after a parked VM exit the registers loading host state changes (RSP, RIP, RFLAGS,
+ * CR0, CR3, CR4, DR7, the segment and descriptor-table registers, the MSRs of 27.5.1) hold
+ * the guest's values: reading or writing one loads host state first.  The other
+ * general-purpose registers, CR2, CR8, XCR0, DR0-DR3, DR6 and the TSC are the same in both.
+ * Casting away const: loading host state is what the exit already did, architecturally.
+ */
+static void unpark(const struct vx_cpu *c)
+{
+	vmx_unpark((struct vx_cpu *)c);
+}
+
+static bool host_loads(enum vx_reg r)
+{
+	switch (r) {
+	case VX_RSP:
+	case VX_RIP:
+	case VX_RFLAGS:
+	case VX_CR0:
+	case VX_CR3:
+	case VX_CR4:
+	case VX_DR7: return true;
+	default: return false;
+	}
+}
+
 u64 vx_cpu_get_reg(const struct vx_cpu *c, enum vx_reg r)
 {
+	if (host_loads(r))
+		unpark(c);
 	if (r <= VX_R15)
 		return c->gpr[r];
 	switch (r) {
@@ -277,6 +307,8 @@ u64 vx_cpu_get_reg(const struct vx_cpu *c, enum vx_reg r)
 
 void vx_cpu_set_reg(struct vx_cpu *c, enum vx_reg r, u64 v)
 {
+	if (host_loads(r))
+		unpark(c);
 	if (r <= VX_R15) {
 		c->gpr[r] = v;
 		return;
@@ -314,6 +346,7 @@ void vx_cpu_set_reg(struct vx_cpu *c, enum vx_reg r, u64 v)
 
 void vx_cpu_get_seg(const struct vx_cpu *c, enum vx_seg s, struct vx_segment *out)
 {
+	unpark(c);
 	if ((unsigned)s >= VX_SEG_COUNT) {
 		memset(out, 0, sizeof(*out));
 		return;
@@ -324,6 +357,7 @@ void vx_cpu_get_seg(const struct vx_cpu *c, enum vx_seg s, struct vx_segment *ou
 
 void vx_cpu_set_seg(struct vx_cpu *c, enum vx_seg s, const struct vx_segment *in)
 {
+	unpark(c);
 	if ((unsigned)s >= VX_SEG_COUNT)
 		return;
 	c->seg[s] =
@@ -336,26 +370,31 @@ void vx_cpu_set_seg(struct vx_cpu *c, enum vx_seg s, const struct vx_segment *in
 
 unsigned vx_cpu_cpl(const struct vx_cpu *c)
 {
+	unpark(c);
 	return c->cpl;
 }
 
 void vx_cpu_get_gdtr(const struct vx_cpu *c, struct vx_dtable *out)
 {
+	unpark(c);
 	*out = (struct vx_dtable){.base = c->gdtr.base, .limit = c->gdtr.limit};
 }
 
 void vx_cpu_set_gdtr(struct vx_cpu *c, const struct vx_dtable *in)
 {
+	unpark(c);
 	c->gdtr = (struct dtr){.base = in->base, .limit = in->limit};
 }
 
 void vx_cpu_get_idtr(const struct vx_cpu *c, struct vx_dtable *out)
 {
+	unpark(c);
 	*out = (struct vx_dtable){.base = c->idtr.base, .limit = c->idtr.limit};
 }
 
 void vx_cpu_set_idtr(struct vx_cpu *c, const struct vx_dtable *in)
 {
+	unpark(c);
 	c->idtr = (struct dtr){.base = in->base, .limit = in->limit};
 }
 
@@ -393,12 +432,16 @@ static u64 *msr_slot(struct vx_cpu *c, u32 index)
 
 bool vx_cpu_get_msr(const struct vx_cpu *c, u32 index, u64 *v)
 {
+	if (index != MSR_IA32_TIME_STAMP_COUNTER)
+		unpark(c);
 	/* What RDMSR at CPL 0 returns: msr_read holds the existence rules of the profile. */
 	return msr_read((struct vx_cpu *)c, index, v);
 }
 
 bool vx_cpu_set_msr(struct vx_cpu *c, u32 index, u64 v)
 {
+	if (index != MSR_IA32_TIME_STAMP_COUNTER)
+		unpark(c);
 	if (index == MSR_IA32_TIME_STAMP_COUNTER) {
 		c->msr.tsc_offset = (s64)(v - c->retired);
 		return true;
@@ -478,11 +521,13 @@ bool vx_cpu_halted(const struct vx_cpu *c)
 
 bool vx_cpu_send_init(struct vx_cpu *c)
 {
+	vmx_unpark(c);
 	return vmx_raise_init(c);
 }
 
 bool vx_cpu_send_sipi(struct vx_cpu *c, u8 vector)
 {
+	vmx_unpark(c);
 	return vmx_raise_sipi(c, vector);
 }
 

@@ -227,9 +227,9 @@ void vmx_tlb_to_guest(struct vx_cpu *c)
 		   p2 & PROC2_ENABLE_EPT ? vmcs_get(v, VMCS_SLOT_EPT_POINTER) : ~0ull);
 }
 
-void vmx_tlb_to_host(struct vx_cpu *c)
+void vmx_tlb_to_host(struct vx_cpu *c, bool vpid)
 {
-	if (!(proc2_of(&c->vmx.vmcs) & PROC2_ENABLE_VPID))
+	if (!vpid)
 		tlb_flush_all(c);
 	else
 		tlb_switch(c, 0, ~0ull);

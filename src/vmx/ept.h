@@ -130,6 +130,6 @@ bool ept_misconfigured(const struct ept_caps *k, u64 e, int level, bool *leaf);
 /* The TLB after a VM entry loaded guest state, and after a VM exit loaded host state
  * (28.3.3.1; the current VMCS's "enable VPID" and EPTP). */
 void vmx_tlb_to_guest(struct vx_cpu *c);
-void vmx_tlb_to_host(struct vx_cpu *c);
+void vmx_tlb_to_host(struct vx_cpu *c, bool vpid); /* vpid: the exit's "enable VPID" */
 
 #endif

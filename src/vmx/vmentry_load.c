@@ -178,6 +178,10 @@ static void load_nonregister(struct vx_cpu *c, u32 info)
 
 enum cpu_step vmentry_enter(struct vx_cpu *c, bool launch)
 {
+	/* D79: after a parked exit the host-state registers were never loaded; the guest state
+	 * is loaded over the registers that exit left, and the TLB context left is the guest's
+	 * own (vmx_tlb_to_guest finds it again). */
+	c->vmx.parked = false;
 	tlb_leave(c);
 	load_guest_control_regs(c);
 	load_guest_segments(c);

@@ -24,6 +24,7 @@
 #include "cpu/profile.h"
 #include "sgx/sgx.h"
 #include "vmx/ept.h"
+#include "vmx/intercept.h"
 #include "vmx/vmx_events.h"
 #include "vmx/vmx_insn.h"
 
@@ -353,34 +354,77 @@ static void save_nonregister(struct vx_cpu *c, const struct vmexit_info *e, bool
 /* ==== 27.5 loading host state ==== */
 
 /*
- * Host state of 27.5, then 27.5.3 ("RFLAGS is cleared, except bit 1"), 27.5.5 "Updating
- * Non-Register State" ("always in the active state", no STI/MOV-SS blocking, no pending debug
- * exceptions, NMI blocking as given), the TLB ("If the 'enable VPID' VM-execution control is
- * 0, the logical processor invalidates linear mappings and combined mappings associated with
- * VPID 0000H"; with VPID the root context comes back, src/vmx/ept.h), VMX root operation,
- * then the VM-exit MSR-load area (27.6).
+ * The registers of host state (27.5.1, 27.5.2, 27.5.3 "RFLAGS is cleared, except bit 1") and
+ * the TLB ("If the 'enable VPID' VM-execution control is 0, the logical processor invalidates
+ * linear mappings and combined mappings associated with VPID 0000H"; with VPID the root
+ * context comes back, src/vmx/ept.h).  vpid: the exit's "enable VPID".
  */
-static enum cpu_step load_host(struct vx_cpu *c, bool nmi_blocked)
+static void load_host_registers(struct vx_cpu *c, bool vpid)
 {
-	if (!(F(c, VM_EXIT_CONTROLS) & EXIT_HOST_ADDR_SPACE_SIZE))
-		return vmx_abort(c, VMX_ABORT_HOST_ASZ);
 	tlb_leave(c);
 	vmx_load_host_regs(c);
 	c->rip = F(c, HOST_RIP);
 	c->gpr[4] = F(c, HOST_RSP);
 	cpu_set_rflags(c, RFLAGS_FIXED);
+	vmx_tlb_to_host(c, vpid);
+}
+
+/* 27.5.5 "Updating Non-Register State": "always in the active state", no STI/MOV-SS blocking,
+ * no pending debug exceptions, NMI blocking as given; then VMX root operation. */
+static void load_host_nonregister(struct vx_cpu *c, bool nmi_blocked)
+{
 	c->halted = false;
 	c->shadow = 0;
 	c->nmi_blocked = nmi_blocked;
 	c->vmxnr = (struct vmx_nonroot){.nmi_pending = c->vmxnr.nmi_pending};
-	vmx_tlb_to_host(c);
 	c->vmx.non_root = false;
+}
+
+static bool exit_vpid(const struct vx_cpu *c)
+{
+	return vmx_proc2(c) & PROC2_ENABLE_VPID;
+}
+
+/* Host state of 27.5, then the VM-exit MSR-load area (27.6). */
+static enum cpu_step load_host(struct vx_cpu *c, bool nmi_blocked)
+{
+	if (!(F(c, VM_EXIT_CONTROLS) & EXIT_HOST_ADDR_SPACE_SIZE))
+		return vmx_abort(c, VMX_ABORT_HOST_ASZ);
+	load_host_registers(c, exit_vpid(c));
+	load_host_nonregister(c, nmi_blocked);
 	u32 n = (u32)F(c, VM_EXIT_MSR_LOAD_COUNT);
 	u64 area = F(c, VM_EXIT_MSR_LOAD_ADDR);
 	for (u32 k = 0; k < n; k++)
 		if (k >= vmx_msr_list_max(c) || !vmx_msr_entry_load(c, area + 16ull * k))
 			return vmx_abort(c, VMX_ABORT_LOAD_MSR);
 	return STEP_VMEXIT;
+}
+
+/*
+ * D79: the root-mode software that made this VM entry runs outside the processor (c->vmx.native)
+ * and sees it only through include/vx, so loading the host-state registers may wait until
+ * something could observe them (vmx_unpark) -- or never happen, when the next VMRESUME loads
+ * the guest state over them.  Only when the exit loads no MSR (a list entry would change what
+ * the host sees at once) and cannot abort (27.7: "host address-space size" 0).
+ */
+static bool may_park(const struct vx_cpu *c)
+{
+	return c->vmx.native && !F(c, VM_EXIT_MSR_LOAD_COUNT) &&
+	       (F(c, VM_EXIT_CONTROLS) & EXIT_HOST_ADDR_SPACE_SIZE);
+}
+
+static enum cpu_step park(struct vx_cpu *c, bool nmi_blocked)
+{
+	load_host_nonregister(c, nmi_blocked);
+	c->vmx.parked = true;
+	c->vmx.park_vpid = exit_vpid(c);
+	return STEP_VMEXIT;
+}
+
+void vmx_unpark_now(struct vx_cpu *c)
+{
+	c->vmx.parked = false;
+	load_host_registers(c, c->vmx.park_vpid);
 }
 
 /*
@@ -434,7 +478,8 @@ enum cpu_step vmexit(struct vx_cpu *c, const struct vmexit_info *e)
 	c->vmxnr.cur_aex = false;
 	if (!store_msrs(c))
 		return vmx_abort(c, VMX_ABORT_SAVE_MSR);
-	return load_host(c, host_nmi_blocking(c, e));
+	bool nmi = host_nmi_blocking(c, e);
+	return may_park(c) ? park(c, nmi) : load_host(c, nmi);
 }
 
 enum cpu_step vmexit_insn(struct vx_cpu *c, const struct insn *i, u32 reason, u64 qual,
@@ -462,6 +507,7 @@ enum cpu_step vmexit_insn(struct vx_cpu *c, const struct insn *i, u32 reason, u6
  */
 enum cpu_step vmexit_entry_failure(struct vx_cpu *c, u32 reason, u64 qual)
 {
+	c->vmx.parked = false; /* the host state is loaded in full below */
 	SET(c, EXIT_REASON, (reason & VMX_EXIT_REASON_BASIC_MASK) | VMX_EXIT_REASON_FAILED_VMENTRY);
 	SET(c, EXIT_QUALIFICATION, qual);
 	return load_host(c, c->nmi_blocked);
@@ -469,5 +515,6 @@ enum cpu_step vmexit_entry_failure(struct vx_cpu *c, u32 reason, u64 qual)
 
 enum cpu_step vmexit_load_host_state(struct vx_cpu *c)
 {
+	vmx_unpark(c);
 	return load_host(c, c->nmi_blocked);
 }

@@ -79,6 +79,20 @@ enum cpu_step vmentry_enter(struct vx_cpu *c, bool launch);
  * abort. */
 enum cpu_step vmexit_load_host_state(struct vx_cpu *c);
 
+/*
+ * A VM exit for root-mode software outside the processor may leave the host-state registers
+ * unloaded (c->vmx.parked, D79): everything that could observe the processor's registers in
+ * VMX root operation -- an instruction executing, an include/vx call other than the VMCS
+ * accessors and the general-purpose registers the exit does not change -- calls vmx_unpark
+ * first, which loads them as the exit would have.
+ */
+void vmx_unpark_now(struct vx_cpu *c);
+static inline void vmx_unpark(struct vx_cpu *c)
+{
+	if (__builtin_expect(c->vmx.parked, 0))
+		vmx_unpark_now(c);
+}
+
 /* VMX-abort indicators (27.7 "VMX Aborts"), written at byte 4 of the current VMCS region. */
 enum vmx_abort {
 	VMX_ABORT_SAVE_MSR = 1, /* "a failure in saving guest MSRs" */

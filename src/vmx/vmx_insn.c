@@ -488,11 +488,16 @@ struct vmx_result vmx_insn_begin(struct vx_cpu *c, enum vmx_insn_id id)
 		break;
 	default: break;
 	}
-	if (!c->vmx.in_vmx || vmx_mode_ud(c))
+	/* After a parked VM exit (D79) the processor's mode is the host state's: 64-bit mode
+	 * (the exit required "host address-space size" = 1, 27.5.2 CS.L = 1), CR0.PE = 1 (26.2.2,
+	 * IA32_VMX_CR0_FIXED0), RFLAGS.VM = 0 (27.5.3), CPL 0 (27.5.2: CS.DPL = 0); the registers
+	 * still hold the guest's and say nothing. */
+	bool parked = c->vmx.parked;
+	if (!c->vmx.in_vmx || (!parked && vmx_mode_ud(c)))
 		return ud(c);
 	if (c->vmx.non_root)
 		return vmx_result_of(VMX_OUT_VMEXIT, 0);
-	if (c->cpl > 0)
+	if (!parked && c->cpl > 0)
 		return gp0(c);
 	if ((id == VMXI_VMREAD || id == VMXI_VMWRITE) && !have_current(c))
 		return vmx_result_of(VMX_OUT_FAIL_INVALID, 0);

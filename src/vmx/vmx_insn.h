@@ -123,7 +123,8 @@ static inline bool vmx_mode_ud(const struct vx_cpu *c)
  * CPL 0, a current VMCS. */
 static inline bool vmx_insn_vmcs_access_ok(const struct vx_cpu *c)
 {
-	return c->vmx.in_vmx && !c->vmx.non_root && c->cpl == 0 && !vmx_mode_ud(c) &&
+	return c->vmx.in_vmx && !c->vmx.non_root &&
+	       (c->vmx.parked || (c->cpl == 0 && !vmx_mode_ud(c))) && /* vmx_insn_begin */
 	       c->vmx.current_vmcs != VMX_VMCS_INVALID;
 }
 

@@ -56,6 +56,14 @@ struct vmx_state {
 	 * 12.  Built with `caps`: the one lookup of VMREAD and VMWRITE. */
 	u16 slot_map[1u << 15];
 	struct vmx_ple ple; /* PAUSE-loop exiting (intercept.c) */
+	/* The VM entry running now came from root-mode software outside the processor (the
+	 * include/vx API's VMLAUNCH/VMRESUME): no root-mode instruction runs until it calls in
+	 * again, so the next VM exit may leave host state to be loaded later (D79). */
+	bool native;
+	/* That VM exit happened and the host-state registers are not loaded yet: the processor
+	 * is in VMX root operation and its registers still hold the guest state the exit saved
+	 * (vmexit.c, vmx_unpark).  park_vpid: the exit's "enable VPID" (its TLB rule). */
+	bool parked, park_vpid;
 };
 
 /*

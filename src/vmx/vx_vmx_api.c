@@ -95,6 +95,7 @@ static struct vx_vmx_result ptr_call(struct vx_cpu *c, enum vmx_insn_id id, u64 
 				     struct vmx_result (*fn)(struct vx_cpu *, u64))
 {
 	struct call k;
+	vmx_unpark(c);
 	begin(&k, c, id);
 	if (proceed(&k))
 		k.r = fn(c, pa);
@@ -119,6 +120,7 @@ struct vx_vmx_result vx_vmptrld(struct vx_cpu *c, u64 pa)
 struct vx_vmx_result vx_vmxoff(struct vx_cpu *c)
 {
 	struct call k;
+	vmx_unpark(c);
 	begin(&k, c, VMXI_VMXOFF);
 	if (proceed(&k))
 		k.r = vmx_insn_vmxoff(c);
@@ -128,6 +130,7 @@ struct vx_vmx_result vx_vmxoff(struct vx_cpu *c)
 struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa)
 {
 	struct call k;
+	vmx_unpark(c);
 	begin(&k, c, VMXI_VMPTRST);
 	if (proceed(&k))
 		k.r = vmx_insn_vmptrst(c, pa);
@@ -179,10 +182,22 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 
 /* VMWRITE page: a supported field that is not a read-only VM-exit information field
  * (VMX_SLOT_MAP_RO, 30.3) is written; the 64-bit operand's high half to a "high" access. */
+/* D79: a host-state field or the VM-exit controls written after a parked exit would change
+ * what that exit loads: the host state is loaded first. */
+static void unpark_for_write(struct vx_cpu *c, u64 enc)
+{
+	bool high;
+	int s = vmcs_slot_of(enc, &high);
+	if (s < 0 || (vmcs_slot_gens[s] & VMCS_GEN_HOST))
+		vmx_unpark(c);
+}
+
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 {
 	bool high;
 	int s;
+	if (c->vmx.parked)
+		unpark_for_write(c, enc);
 	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0 &&
 	    !(c->vmx.slot_map[enc] & VMX_SLOT_MAP_RO)) {
 		struct vmcs *v = &c->vmx.vmcs;
@@ -194,13 +209,19 @@ struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 	return vmwrite_full(c, enc, val);
 }
 
+/* The guest runs until its VM exit returns here: the root-mode software is this call's
+ * caller, not code the processor executes (c->vmx.native, D79).  A parked exit's host state is
+ * never loaded when the entry loads guest state over it. */
 static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
 {
 	struct call k;
 	begin(&k, c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	c->vmx.native = true;
 	if (proceed(&k))
 		k.r = vmx_insn_vmlaunch(c, resume);
-	return end(&k);
+	struct vx_vmx_result out = end(&k);
+	c->vmx.native = false;
+	return out;
 }
 
 struct vx_vmx_result vx_vmentry_check(struct vx_cpu *c, bool resume)
@@ -221,6 +242,8 @@ void vx_vmx_exit_to_host(struct vx_cpu *c, struct vx_vmx_result *r)
 
 bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val)
 {
+	if (c->vmx.parked)
+		unpark_for_write(c, enc);
 	bool high;
 	int s = vmcs_slot_of(enc, &high);
 	if (s < 0 || high || !c->vmx.in_vmx || c->vmx.current_vmcs == ~0ull)
@@ -233,7 +256,9 @@ struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c)
 {
 	struct vx_vmx_result out = {0};
 	c->stop = false;
+	c->vmx.native = true;
 	out.outcome = c->vmx.non_root ? guest_outcome(c, STEP_RETIRED) : VX_VMX_EXITED;
+	c->vmx.native = false;
 	return out;
 }
 
@@ -250,6 +275,7 @@ struct vx_vmx_result vx_vmresume(struct vx_cpu *c)
 struct vx_vmx_result vx_vmcall(struct vx_cpu *c)
 {
 	struct call k;
+	vmx_unpark(c);
 	begin(&k, c, VMXI_VMCALL);
 	if (proceed(&k))
 		k.r = vmx_insn_vmcall(c);
@@ -260,6 +286,7 @@ static struct vx_vmx_result inv_call(struct vx_cpu *c, enum vmx_insn_id id, u64 
 				     u64 hi)
 {
 	struct call k;
+	vmx_unpark(c);
 	begin(&k, c, id);
 	if (proceed(&k))
 		k.r = vmx_insn_inv_type(c, id, type);

@@ -19,6 +19,7 @@
 #include "cpu_fixture.h"
 #include "lib/trace.h"
 #include "vmx/vmx_insn.h"
+#include "vx/cpu.h"
 #include "vx/vmx.h"
 
 #define CODE(...) ((const u8[]){__VA_ARGS__}), sizeof((const u8[]){__VA_ARGS__})
@@ -965,7 +966,10 @@ static void test_vmlaunch_entry_checks(void **state)
 		}
 		assert_true(exit_reason(f) == VMX_EXIT_CPUID);
 		assert_false(c->vmx.non_root);
-		assert_true(c->rip == 0x100000); /* HOST_RIP */
+		/* D79: the API's exit leaves host state to be loaded when something looks */
+		assert_true(c->vmx.parked == (p == API));
+		assert_true(vx_cpu_get_reg(c, VX_RIP) == 0x100000); /* HOST_RIP */
+		assert_false(c->vmx.parked);
 		assert_int_equal(c->vmx.launch, VMX_LAUNCH_LAUNCHED);
 		/* VMLAUNCH now fails (launch state not clear) */
 		EXPECT_VALID(vmlaunch(f, p), VMXERR_VMLAUNCH_NONCLEAR_VMCS);

@@ -23,7 +23,10 @@
 
 #include <string.h>
 
+#include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "vx/cpu.h"
+#include "vx/vmx.h"
 
 #define OLD_PA 0x305000ull /* the first mapping: in 2-MByte page 1, identity */
 #define NEW_PA 0x400000ull /* after the PDE edit: 2-MByte page 2 */
@@ -311,6 +314,97 @@ static void test_host_state_follows_host_fields(void **state)
 	fx_free(f);
 }
 
+/*
+ * 3. D79: a VM exit made for root-mode software outside the processor (the include/vx API)
+ * leaves the host-state registers unloaded until something could observe them.  Two
+ * processors run the same guest, one through the API (its exits parked), one through the
+ * processor's own entry and exit (host state loaded at every exit).  After every exit their
+ * VMCS fields are identical; after looking at the parked one through the API (which loads
+ * host state) so is every register; the VMM's writes between exit and entry -- a guest field,
+ * a host field, nothing -- reach both alike.
+ */
+static void regs_equal(const struct vx_cpu *a, const struct vx_cpu *b)
+{
+	assert_memory_equal(a->gpr, b->gpr, sizeof(a->gpr));
+	assert_int_equal(a->rip, b->rip);
+	assert_int_equal(cpu_rflags(a), cpu_rflags(b));
+	assert_int_equal(a->cr0, b->cr0);
+	assert_int_equal(a->cr3, b->cr3);
+	assert_int_equal(a->cr4, b->cr4);
+	assert_int_equal(a->dr[7], b->dr[7]);
+	assert_int_equal(a->cpl, b->cpl);
+	for (unsigned s = SEG_ES; s <= SEG_TR; s++) {
+		assert_int_equal(a->seg[s].sel, b->seg[s].sel);
+		assert_int_equal(a->seg[s].ar, b->seg[s].ar);
+		assert_int_equal(a->seg[s].limit, b->seg[s].limit);
+		assert_int_equal(a->seg[s].base, b->seg[s].base);
+	}
+	assert_int_equal(a->gdtr.base, b->gdtr.base);
+	assert_int_equal(a->idtr.base, b->idtr.base);
+	assert_int_equal(a->msr.efer, b->msr.efer);
+	assert_int_equal(a->msr.pat, b->msr.pat);
+	assert_int_equal(a->msr.sysenter_esp, b->msr.sysenter_esp);
+	assert_int_equal(a->msr.debugctl, b->msr.debugctl);
+	assert_int_equal(a->retired, b->retired);
+}
+
+static struct fx *parked_pair_new(void)
+{
+	struct fx *f = vt_new();
+	set_ctl(f, S(CPU_BASED_VM_EXEC_CONTROL),
+		PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | PROC_CR3_LOAD_EXITING);
+	/* loop: cpuid; add rax, 1; out 0x80, al; xor eax, eax; mov fs, ax; push rax; pop rbx;
+	 * mov cr3, rcx (after mov rcx, cr3); hlt; jmp loop */
+	guest_code(f, CODE(0x0f, 0xa2, 0x48, 0x83, 0xc0, 0x01, 0xe6, 0x80, 0x31, 0xc0, 0x8e, 0xe0,
+			   0x50, 0x5b, 0x0f, 0x20, 0xd9, 0x0f, 0x22, 0xd9, 0xf4, 0xeb, 0xe9));
+	return f;
+}
+
+static void test_parked_exits_match_full(void **state)
+{
+	(void)state;
+	struct fx *a = parked_pair_new(), *b = parked_pair_new();
+	struct vx_cpu *ca = &a->cpu, *cb = &b->cpu;
+	unsigned parked = 0;
+	for (unsigned k = 0; k < 60; k++) {
+		struct vx_vmx_result r = k ? vx_vmresume(ca) : vx_vmlaunch(ca);
+		assert_int_equal(r.outcome, VX_VMX_EXITED);
+		assert_int_equal(enter_run(b), STEP_VMEXIT);
+		parked += ca->vmx.parked;
+		assert_memory_equal(ca->vmx.vmcs.field, cb->vmx.vmcs.field,
+				    sizeof(ca->vmx.vmcs.field));
+		if (k % 3 == 0) { /* look at the parked one: its host state is loaded */
+			assert_int_equal(vx_cpu_get_reg(ca, VX_RSP), V(b, HOST_RSP));
+			regs_equal(ca, cb);
+		}
+		/* the VMM: the next instruction; sometimes a guest or a host field */
+		u64 len = V(b, VM_EXIT_INSTRUCTION_LEN), rip = V(b, GUEST_RIP) + len;
+		u64 gla = 0;
+		assert_int_equal(vx_vmread(ca, VMCS_GUEST_RIP, &gla).outcome, VX_VMSUCCEED);
+		assert_int_equal(gla + len, rip);
+		assert_int_equal(vx_vmwrite(ca, VMCS_GUEST_RIP, rip).outcome, VX_VMSUCCEED);
+		W(b, GUEST_RIP, rip);
+		if (k % 4 == 1) {
+			vx_vmwrite(ca, VMCS_GUEST_SYSENTER_ESP, 0x1000 * k);
+			W(b, GUEST_SYSENTER_ESP, 0x1000 * k);
+		}
+		if (k % 5 == 2) {
+			vx_vmwrite(ca, VMCS_HOST_RSP, HOST_RSP - 8 * k);
+			W(b, HOST_RSP, HOST_RSP - 8 * k);
+			/* the exit loaded the old value: the write came after it */
+			assert_int_equal(vx_cpu_get_reg(ca, VX_RSP), cb->gpr[4]);
+		}
+		ca->gpr[1] = cb->gpr[1] = FX_PML4; /* RCX for MOV CR3 */
+	}
+	assert_true(parked >= 60);
+	/* the last exit, looked at: everything alike */
+	vx_cpu_get_reg(ca, VX_RIP);
+	assert_false(ca->vmx.parked);
+	regs_equal(ca, cb);
+	fx_free(a);
+	fx_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_host_state_follows_host_fields),
 	    cmocka_unit_test(test_vpid_code_written_between_exit_and_entry),
 	    cmocka_unit_test(test_vpid_interpreted_vmresume_runs_guest_code),
+	    cmocka_unit_test(test_parked_exits_match_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
