@@ -105,6 +105,12 @@ enum vx_reg {
 u64 vx_cpu_get_reg(const struct vx_cpu *c, enum vx_reg r);
 /* RFLAGS: bit 1 is forced to 1.  CR0/CR3/CR4 flush the TLB. */
 void vx_cpu_set_reg(struct vx_cpu *c, enum vx_reg r, u64 v);
+/* The general-purpose registers as an array (RAX .. R15, x86 encoding order) that root-mode
+ * software may read and write between a VM exit and the next entry, as KVM keeps its vCPU's
+ * registers: VM exits and entries leave them alone (27.5 "Loading Host State", 26.3.2.3)
+ * except RSP, which they take from the VMCS (GUEST_RSP, HOST_RSP): element VX_RSP is not
+ * the guest's RSP, use vx_cpu_get_reg or the VMCS for it.  Valid for the processor's life. */
+u64 *vx_cpu_gprs(struct vx_cpu *c);
 
 /* Segment registers with their hidden parts; `ar` in the VMX access-rights format (SDM Vol. 3C
  * 24.4.1 "Guest Register State", Table 24-2), bit 16 = unusable. */

@@ -344,6 +344,11 @@ void vx_cpu_set_reg(struct vx_cpu *c, enum vx_reg r, u64 v)
 	}
 }
 
+u64 *vx_cpu_gprs(struct vx_cpu *c)
+{
+	return c->gpr;
+}
+
 void vx_cpu_get_seg(const struct vx_cpu *c, enum vx_seg s, struct vx_segment *out)
 {
 	unpark(c);

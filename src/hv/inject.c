@@ -95,7 +95,8 @@ void hv_skip_len(struct hv_vcpu *v, u32 len)
 		if ((next >> 32) && !hv_guest_64bit(v))
 			next &= 0xffffffffull;
 		hv_vmwrite(v, VMCS_GUEST_RIP, next);
-		trace_skip(v->trace, 0, v->lvl, rip, len);
+		if (trace_on(v->trace, TRACE_skip))
+			trace_skip(v->trace, 0, v->lvl, rip, len);
 	}
 	u64 intr = hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
 	u64 shadow = VMX_INTR_BLOCKING_BY_STI | VMX_INTR_BLOCKING_BY_MOV_SS;

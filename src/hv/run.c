@@ -455,6 +455,8 @@ static enum hv_ret entry_failed(struct hv_vcpu *v, const char *insn, struct vx_v
 static void trace_exit_record(struct hv_vcpu *v)
 {
 	const struct hv_exit *e = &v->exit;
+	if (!v->trace || (!v->trace->stats && !trace_on(v->trace, TRACE_vmexit)))
+		return; /* no record, no --stats count: not even the call */
 	trace_vmexit(v->trace, 0, v->lvl, e->full, e->rip, e->qual, e->insn_len, e->intr_info,
 		     e->guest_intr);
 }

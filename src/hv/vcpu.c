@@ -121,23 +121,6 @@ void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val)
 	}
 }
 
-u64 hv_gpr(struct hv_vcpu *v, unsigned n)
-{
-	n &= 15;
-	if (n == VX_RSP)
-		return hv_vmread(v, VMCS_GUEST_RSP);
-	return vx_cpu_get_reg(v->cpu, (enum vx_reg)n);
-}
-
-void hv_set_gpr(struct hv_vcpu *v, unsigned n, u64 val)
-{
-	n &= 15;
-	if (n == VX_RSP)
-		hv_vmwrite(v, VMCS_GUEST_RSP, val);
-	else
-		vx_cpu_set_reg(v->cpu, (enum vx_reg)n, val);
-}
-
 /* The CPL is SS.DPL (Vol. 3A 5.5 "Privilege Levels"; 26.3.1.2 requires CS.DPL = SS.DPL). */
 unsigned hv_guest_cpl(struct hv_vcpu *v)
 {
@@ -421,6 +404,7 @@ static bool build(struct hv_vcpu *v, char *err, size_t errlen)
 	v->cpu = v->phys ? vx_cpu_create(v->phys, v->cfg.profile) : NULL;
 	if (!v->cpu)
 		return fail(err, errlen, "out of memory creating the machine");
+	v->gprs = vx_cpu_gprs(v->cpu);
 	hv_host_env_build(v->phys, v->lay.base);
 	hv_host_env_load(v->cpu, v->lay.base, v->caps.cr4_fixed0);
 	if (!enter_root(v, err, errlen))

@@ -184,6 +184,7 @@ struct hv_vcpu {
 	struct hv_config cfg;
 	struct vx_phys *phys;   /* host-physical memory: guest RAM [0, ram), then L0's area */
 	struct vx_cpu *cpu;     /* the processor L0 runs on */
+	u64 *gprs;              /* its general-purpose registers (vx_cpu_gprs; not RSP) */
 	struct vx_phys *o_phys; /* the CPUID oracle's memory (exit_cpuid.c) */
 	struct vx_cpu *oracle;
 	struct vx_trace *trace;
@@ -302,8 +303,20 @@ static inline void hv_vmwrite(struct hv_vcpu *v, u32 enc, u64 val)
 }
 /* General-purpose registers of the guest: 0 RAX .. 15 R15 (x86 encoding order); RSP is in the
  * VMCS, the others stay in the processor across the VM exit (27.5 "Loading Host State"). */
-u64 hv_gpr(struct hv_vcpu *v, unsigned n);
-void hv_set_gpr(struct hv_vcpu *v, unsigned n, u64 val);
+static inline u64 hv_gpr(struct hv_vcpu *v, unsigned n)
+{
+	n &= 15;
+	return n == VX_RSP ? hv_vmread(v, VMCS_GUEST_RSP) : v->gprs[n];
+}
+
+static inline void hv_set_gpr(struct hv_vcpu *v, unsigned n, u64 val)
+{
+	n &= 15;
+	if (n == VX_RSP)
+		hv_vmwrite(v, VMCS_GUEST_RSP, val);
+	else
+		v->gprs[n] = val;
+}
 unsigned hv_guest_cpl(struct hv_vcpu *v);
 bool hv_guest_64bit(struct hv_vcpu *v); /* IA-32e mode and CS.L = 1 */
 u64 hv_retired(const struct hv_vcpu *v);

@@ -180,33 +180,47 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 	return vmread_full(c, enc, val);
 }
 
-/* VMWRITE page: a supported field that is not a read-only VM-exit information field
- * (VMX_SLOT_MAP_RO, 30.3) is written; the 64-bit operand's high half to a "high" access. */
 /* D79: a host-state field or the VM-exit controls written after a parked exit would change
- * what that exit loads: the host state is loaded first. */
+ * what that exit loads: the host state is loaded first (also before a write that fails). */
 static void unpark_for_write(struct vx_cpu *c, u64 enc)
 {
 	bool high;
-	int s = vmcs_slot_of(enc, &high);
+	int s = vmx_slot(c, enc, &high);
 	if (s < 0 || (vmcs_slot_gens[s] & VMCS_GEN_HOST))
 		vmx_unpark(c);
 }
 
+/* VMWRITE page: a supported field that is not a read-only VM-exit information field
+ * (VMX_SLOT_MAP_RO, 30.3) is written; the 64-bit operand's high half to a "high" access. */
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val)
 {
 	bool high;
 	int s;
-	if (c->vmx.parked)
-		unpark_for_write(c, enc);
 	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) && (s = vmx_slot(c, enc, &high)) >= 0 &&
 	    !(c->vmx.slot_map[enc] & VMX_SLOT_MAP_RO)) {
 		struct vmcs *v = &c->vmx.vmcs;
+		if (c->vmx.parked && (vmcs_slot_gens[s] & VMCS_GEN_HOST))
+			vmx_unpark(c);
 		if (high)
 			val = (v->field[s] & 0xffffffffull) | (val << 32);
 		vmcs_set(v, (enum vmcs_slot)s, val);
 		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 	}
+	if (c->vmx.parked)
+		unpark_for_write(c, enc);
 	return vmwrite_full(c, enc, val);
+}
+
+bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val)
+{
+	if (c->vmx.parked)
+		unpark_for_write(c, enc);
+	bool high;
+	int s = vmcs_slot_of(enc, &high);
+	if (s < 0 || high || !c->vmx.in_vmx || c->vmx.current_vmcs == ~0ull)
+		return false;
+	vmcs_set(&c->vmx.vmcs, (enum vmcs_slot)s, val);
+	return true;
 }
 
 /* The guest runs until its VM exit returns here: the root-mode software is this call's
@@ -238,18 +252,6 @@ void vx_vmx_exit_to_host(struct vx_cpu *c, struct vx_vmx_result *r)
 	*r = (struct vx_vmx_result){
 	    .outcome = vmexit_load_host_state(c) == STEP_VMEXIT ? VX_VMX_EXITED : VX_VMX_ABORT};
 	c->vmx.launch = VMX_LAUNCH_LAUNCHED;
-}
-
-bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val)
-{
-	if (c->vmx.parked)
-		unpark_for_write(c, enc);
-	bool high;
-	int s = vmcs_slot_of(enc, &high);
-	if (s < 0 || high || !c->vmx.in_vmx || c->vmx.current_vmcs == ~0ull)
-		return false;
-	vmcs_set(&c->vmx.vmcs, (enum vmcs_slot)s, val);
-	return true;
 }
 
 struct vx_vmx_result vx_vmx_continue(struct vx_cpu *c)
