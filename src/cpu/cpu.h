@@ -66,6 +66,9 @@ struct insn {
 	u8 nimm;     /* immediates seen while decoding */
 	u8 imm2;     /* second immediate (ENTER's nesting level) */
 	u8 seg_ovr;  /* SEG_FS / SEG_GS from a 64H/65H prefix, else SEG_DS (implicit operands) */
+	/* A specialised form that touches no memory (registers, flags, RIP): retiring it changes
+	 * nothing a VMX non-root boundary looks at but the retired count (step.c). */
+	bool pure;
 	struct operand op[3];
 	/* decode cache links set by cpu_run (step.c): the records (index in rec[], 0 = not
 	 * linked yet) at the address after this instruction and at that address + imm */

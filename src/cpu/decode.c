@@ -188,6 +188,17 @@ static bool convert_operand(const ZydisDecodedOperand *zo, struct insn *in, stru
 	}
 }
 
+/* A memory operand that is accessed (LEA computes its address only). */
+static bool accesses_memory(const struct insn *in)
+{
+	if (in->mnemonic == ZYDIS_MNEMONIC_LEA)
+		return false;
+	for (unsigned k = 0; k < in->nops; k++)
+		if (in->op[k].kind == OPK_MEM)
+			return true;
+	return false;
+}
+
 enum decode_status decode_insn(void *dec, const u8 *bytes, size_t len, struct insn *in)
 {
 	ZydisDecodedInstruction zi;
@@ -238,5 +249,6 @@ enum decode_status decode_insn(void *dec, const u8 *bytes, size_t len, struct in
 	}
 	if (in->fn == handler_of[zi.mnemonic] && select_of[zi.mnemonic])
 		in->fn = select_of[zi.mnemonic](in);
+	in->pure = in->fn != handler_of[zi.mnemonic] && !accesses_memory(in);
 	return DECODE_OK;
 }

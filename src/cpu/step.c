@@ -353,9 +353,13 @@ enum cpu_step cpu_run(struct vx_cpu *c, u64 budget)
 		if (__builtin_expect(c->attn == CPU_ATTN_QUIET, 1) &&
 		    __builtin_expect(!c->vmx.non_root, 1)) {
 			r = exec_chained(c, &ch, false);
-		} else if (c->attn == CPU_ATTN_QUIET && vmx_non_root_quiet(c)) {
+		} else if (c->attn == CPU_ATTN_QUIET &&
+			   (ch.p && ch.p->pure ? c->retired < c->vmxnr.timer_deadline
+					       : vmx_non_root_quiet(c))) {
 			/* step_non_root with nothing at the boundary and no monitor trap flag:
-			 * only HLT has something to do after the instruction */
+			 * only HLT has something to do after the instruction.  After a pure
+			 * instruction at a quiet boundary, only the VMX-preemption timer can have
+			 * made this one different. */
 			r = exec_chained(c, &ch, true);
 			if (r == STEP_HALT)
 				r = vmx_after_insn(c, r);
