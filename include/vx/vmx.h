@@ -66,6 +66,11 @@ struct vx_vmx_result vx_vmptrst(struct vx_cpu *c, u64 *pa);
 /* The field encoding is a 64-bit register operand: bits 63:32 set name no field (error 12).
  * VMREAD: *val is written on VMsucceed only. */
 struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val);
+/* n VMREADs in a row (enc[k] into val[k]), as n calls of vx_vmread would do them: VMsucceed
+ * when every one succeeds, else the outcome of the first that does not (the values before it
+ * are written).  The checks before the operands are made once: nothing between the reads can
+ * change their outcome. */
+struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n);
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
 struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c);
 struct vx_vmx_result vx_vmresume(struct vx_cpu *c);

@@ -63,63 +63,44 @@ static bool wants_insn_info(u16 basic)
 }
 
 /*
- * Reasons whose exit qualification and VM-exit interruption information say nothing: 27.2.1
- * saves the qualification only for the causes it lists ("For all other VM exits, this field is
- * cleared"), none of these; 27.2.2 makes the interruption information valid only for
- * exceptions, NMIs and external interrupts acknowledged on exit ("For other VM exits, the
- * field is marked invalid").  No handler of these reads either field.
- */
-static bool no_detail(u16 basic)
-{
-	switch (basic) {
-	case VMX_EXIT_CPUID:
-	case VMX_EXIT_HLT:
-	case VMX_EXIT_INVD:
-	case VMX_EXIT_VMCALL:
-	case VMX_EXIT_XSETBV:
-	case VMX_EXIT_INTERRUPT_WINDOW:
-	case VMX_EXIT_MONITOR_TRAP_FLAG:
-	case VMX_EXIT_PREEMPTION_TIMER: return true;
-	default: return false;
-	}
-}
-
-/*
  * The fields every exit writes (27.2: reason, qualification, the interruption and IDT-vectoring
  * information, whose valid bits say whether their error codes mean anything), RIP, the
- * interruptibility state and the instruction length; the addresses only for the EPT exits
- * that write them (27.2.1) and the instruction information for the reasons that use it, as
- * KVM reads them on demand.  The qualification and interruption information of the reasons
- * of no_detail() are known to be cleared and invalid; they are read anyway when the exit is
- * traced (the record shows the processor's fields) or may go to an L1 hypervisor.  A field not
- * read stays 0 in v->exit.
+ * interruptibility state and the instruction length, in one batch of VMREADs; the addresses
+ * only for the EPT exits that write them (27.2.1) and the instruction information for the
+ * reasons that use it, as KVM reads them on demand.  A field not read stays 0 in v->exit.
  */
 void hv_exit_read(struct hv_vcpu *v)
 {
+	static const u32 enc[] = {VMCS_EXIT_REASON,
+				  VMCS_EXIT_QUALIFICATION,
+				  VMCS_GUEST_RIP,
+				  VMCS_GUEST_INTERRUPTIBILITY_INFO,
+				  VMCS_VM_EXIT_INTR_INFO,
+				  VMCS_IDT_VECTORING_INFO,
+				  VMCS_VM_EXIT_INSTRUCTION_LEN};
+	u64 f[ARRAY_SIZE(enc)] = {0};
 	struct hv_exit *e = &v->exit;
 	*e = (struct hv_exit){0};
-	v->cached = 0; /* the exit saved new guest state */
-	hv_exit_decode_reason((u32)hv_vmread(v, VMCS_EXIT_REASON), e);
-	bool detail = !no_detail(e->basic) || e->failed_vmentry || v->lvl != TRACE_L1 ||
-		      trace_on(v->trace, TRACE_vmexit);
-	if (detail)
-		e->qual = hv_vmread(v, VMCS_EXIT_QUALIFICATION);
-	e->rip = hv_vmread(v, VMCS_GUEST_RIP);
-	e->guest_intr = (u32)hv_vmread(v, VMCS_GUEST_INTERRUPTIBILITY_INFO);
+	hv_vmread_n(v, enc, f, ARRAY_SIZE(enc));
+	hv_exit_decode_reason((u32)f[0], e);
+	e->qual = f[1];
+	e->rip = f[2];
+	e->guest_intr = (u32)f[3];
+	/* the exit saved new guest state: the register cache starts from these two */
+	hv_cache_fields(v, f[2], (u32)f[3]);
 	if (e->failed_vmentry)
 		return; /* 26.7: only the exit reason and qualification are written */
 	if (e->basic == VMX_EXIT_EPT_VIOLATION || e->basic == VMX_EXIT_EPT_MISCONFIG)
 		e->gpa = hv_vmread(v, VMCS_GUEST_PHYSICAL_ADDRESS);
 	if (e->basic == VMX_EXIT_EPT_VIOLATION)
 		e->gla = hv_vmread(v, VMCS_GUEST_LINEAR_ADDRESS);
-	if (detail)
-		e->intr_info = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_INFO);
+	e->intr_info = (u32)f[4];
 	if ((e->intr_info & VMX_INTR_INFO_VALID) && (e->intr_info & VMX_INTR_INFO_ERROR_CODE))
 		e->intr_error = (u32)hv_vmread(v, VMCS_VM_EXIT_INTR_ERROR_CODE);
-	e->idt_info = (u32)hv_vmread(v, VMCS_IDT_VECTORING_INFO);
+	e->idt_info = (u32)f[5];
 	if ((e->idt_info & VMX_INTR_INFO_VALID) && (e->idt_info & VMX_INTR_INFO_ERROR_CODE))
 		e->idt_error = (u32)hv_vmread(v, VMCS_IDT_VECTORING_ERROR_CODE);
-	e->insn_len = (u32)hv_vmread(v, VMCS_VM_EXIT_INSTRUCTION_LEN);
+	e->insn_len = (u32)f[6];
 	if (wants_insn_info(e->basic))
 		e->insn_info = (u32)hv_vmread(v, VMCS_VMX_INSTRUCTION_INFO);
 }

@@ -112,6 +112,15 @@ u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k)
 	return val;
 }
 
+void hv_vmread_n(struct hv_vcpu *v, const u32 *enc, u64 *val, unsigned n)
+{
+	struct vx_vmx_result r = vx_vmread_n(v->cpu, enc, val, n);
+	if (r.outcome == VX_VMSUCCEED || v->vmcs_err_field)
+		return;
+	for (unsigned k = 0; k < n && !v->vmcs_err_field; k++) /* the first that fails */
+		hv_vmread_slow(v, enc[k], -1);
+}
+
 void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val)
 {
 	struct vx_vmx_result r = vx_vmwrite(v->cpu, enc, val);

@@ -294,6 +294,18 @@ static inline u64 hv_vmread(struct hv_vcpu *v, u32 enc)
 	return hv_vmread_slow(v, enc, k);
 }
 
+/* n VMREADs at once (vx_vmread_n); a failure is remembered as hv_vmread's. */
+void hv_vmread_n(struct hv_vcpu *v, const u32 *enc, u64 *val, unsigned n);
+/* The register cache after an exit: empty but for guest RIP and interruptibility, read with
+ * the exit information. */
+static inline void hv_cache_fields(struct hv_vcpu *v, u64 rip, u32 intr)
+{
+	v->cache[hv_cached_field(VMCS_GUEST_RIP)] = rip;
+	v->cache[hv_cached_field(VMCS_GUEST_INTERRUPTIBILITY_INFO)] = intr;
+	v->cached = (u8)(1u << hv_cached_field(VMCS_GUEST_RIP) |
+			 1u << hv_cached_field(VMCS_GUEST_INTERRUPTIBILITY_INFO));
+}
+
 static inline void hv_vmwrite(struct hv_vcpu *v, u32 enc, u64 val)
 {
 	int k = hv_cached_field(enc);

@@ -180,6 +180,29 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 	return vmread_full(c, enc, val);
 }
 
+struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n)
+{
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1)) {
+		const u64 *field = c->vmx.vmcs.field;
+		unsigned k;
+		for (k = 0; k < n; k++) {
+			bool high;
+			int s = vmx_slot(c, enc[k], &high);
+			if (s < 0)
+				break;
+			val[k] = high ? field[s] >> 32 : field[s];
+		}
+		if (k == n)
+			return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+	}
+	for (unsigned k = 0; k < n; k++) {
+		struct vx_vmx_result r = vx_vmread(c, enc[k], &val[k]);
+		if (r.outcome != VX_VMSUCCEED)
+			return r;
+	}
+	return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+}
+
 /* D79: a host-state field or the VM-exit controls written after a parked exit would change
  * what that exit loads: the host state is loaded first (also before a write that fails). */
 static void unpark_for_write(struct vx_cpu *c, u64 enc)

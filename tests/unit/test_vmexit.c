@@ -1196,8 +1196,7 @@ static void test_vmexit_insn(void **state)
 /* 27.2.1: the qualification is saved only for the causes it lists, "For all other VM exits,
  * this field is cleared"; 27.2.2: the interruption information is valid only for exceptions,
  * NMIs and acknowledged external interrupts.  After an exit that wrote both, CPUID, HLT, INVD
- * and VMCALL exits clear the one and invalidate the other (L0 relies on it: src/hv/run.c,
- * no_detail). */
+ * and VMCALL exits clear the one and invalidate the other. */
 static void test_exits_without_detail(void **state)
 {
 	(void)state;

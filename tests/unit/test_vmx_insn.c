@@ -754,6 +754,44 @@ static void test_profile_fields(void **state)
 
 /* VMREAD/VMWRITE with memory operands: 64-bit values whatever the field's width, the 67H
  * address-size prefix (32-bit effective address), and the fault order of the two pages. */
+/* vx_vmread_n: the reads one by one would give the same values and the same first failure
+ * (VMfailInvalid without a current VMCS; error 12 at an unsupported field, the values before
+ * it written, the rest untouched). */
+static void test_vmread_n(void **state)
+{
+	(void)state;
+	const enum path p = API;
+	struct fx *f = setup();
+	struct vx_cpu *c = &f->cpu;
+	u32 enc[4] = {VMCS_GUEST_RIP, VMCS_GUEST_CS_SELECTOR, VMCS_TSC_OFFSET | 1,
+		      VMCS_EXIT_REASON};
+	u64 val[4] = {1, 2, 3, 4};
+	EXPECT_OK(vmxon(f, p, VMXON_REGION));
+	assert_int_equal(vx_vmread_n(c, enc, val, 4).outcome, VX_VMFAIL_INVALID);
+	assert_int_equal(val[0], 1);
+	EXPECT_OK(vmclear(f, p, VMCS_A));
+	EXPECT_OK(vmptrld(f, p, VMCS_A));
+	EXPECT_OK(vmwrite(f, p, VMCS_GUEST_RIP, 0x1234));
+	EXPECT_OK(vmwrite(f, p, VMCS_GUEST_CS_SELECTOR, 0x10));
+	EXPECT_OK(vmwrite(f, p, VMCS_TSC_OFFSET, 0xaaaabbbbccccddddull));
+	assert_int_equal(vx_vmread_n(c, enc, val, 4).outcome, VX_VMSUCCEED);
+	assert_int_equal(val[0], 0x1234);
+	assert_int_equal(val[1], 0x10);
+	assert_int_equal(val[2], 0xaaaabbbbull); /* the "high" access */
+	u64 one = 7;
+	EXPECT_OK(vmread(f, p, VMCS_EXIT_REASON, &one));
+	assert_int_equal(val[3], one);
+	enc[1] = 0x6ffe; /* no such field */
+	val[0] = val[1] = val[2] = 9;
+	struct vx_vmx_result r = vx_vmread_n(c, enc, val, 4);
+	assert_int_equal(r.outcome, VX_VMFAIL_VALID);
+	assert_int_equal(r.error, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	assert_int_equal(val[0], 0x1234);
+	assert_int_equal(val[1], 9);
+	assert_int_equal(val[2], 9);
+	fx_free(f);
+}
+
 static void test_vmread_vmwrite_memory(void **state)
 {
 	(void)state;
@@ -1310,6 +1348,7 @@ int main(void)
 	    cmocka_unit_test(test_vmptrst_faults),
 	    cmocka_unit_test(test_vmcs_roundtrip),
 	    cmocka_unit_test(test_vmread_vmwrite),
+	    cmocka_unit_test(test_vmread_n),
 	    cmocka_unit_test(test_profile_fields),
 	    cmocka_unit_test(test_vmread_vmwrite_memory),
 	    cmocka_unit_test(test_launch_state),
