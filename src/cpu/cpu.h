@@ -95,13 +95,6 @@ struct dtr {
 	u32 limit;
 };
 
-/*
- * Guest segment and descriptor-table registers across VM exits and entries (src/vmx): the
- * processor state the current VMCS's fields were last saved from, and what loading those
- * fields last gave, each with the VMCS's seg_gen then.  A VM exit whose state equals the saved
- * one, the fields untouched since, would store the values already there; a VM entry from
- * untouched fields would load the same registers again.
- */
 /* What the host-state fields and VM-exit controls give at a VM exit (src/vmx/vmexit_host.c),
  * valid while the VMCS's host_gen is `gen`. */
 struct vmx_host_image {
@@ -113,11 +106,18 @@ struct vmx_host_image {
 	struct dtr gdtr, idtr;
 };
 
+/*
+ * Guest segment and descriptor-table registers across VM exits and entries (src/vmx): what
+ * the last load from the current VMCS's fields put in the registers (img), with the VMCS's
+ * seg_gen then.  A VM exit that finds the registers still holding img, the fields untouched
+ * since and img saving back to exactly those fields (`round_trips`: no unusable SS/DS/ES base
+ * above 4 GB or non-canonical LDTR base, 27.3.2) would store the values already there; a VM
+ * entry from untouched fields loads img, and nothing when the registers still hold it (what
+ * the last exit found, nothing having written them since: `regs_img`).
+ */
 struct vmx_seg_cache {
-	bool saved, loaded;
-	u64 saved_gen, loaded_gen;
-	struct seg seg[8];
-	struct dtr gdtr, idtr;
+	bool loaded, round_trips, regs_img;
+	u64 loaded_gen;
 	struct seg img[8];
 	struct dtr img_gdtr, img_idtr;
 };

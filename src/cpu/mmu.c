@@ -119,6 +119,15 @@ void tlb_flush_all(struct vx_cpu *c)
 void tlb_switch(struct vx_cpu *c, u16 vpid, u64 eptp)
 {
 	unsigned k;
+	const struct tlb_ctx *cur = &c->tlb_ctx[c->tlb_cur];
+	if (ctx_matches(c, cur, vpid, eptp)) {
+		/* the context left is the one entered (a VM entry after an exit that did not
+		 * load host state, D79): as leaving and finding it again would */
+		if (!cur->cur_block || !cur->cur_lin || cur->writes != c->cc.writes ||
+		    cur->cs_ar != c->seg[SEG_CS].ar)
+			c->cc.cur_lin = 0;
+		return;
+	}
 	c->cc.cur_lin = 0;
 	for (k = 0; k < TLB_NCTX; k++)
 		if (ctx_matches(c, &c->tlb_ctx[k], vpid, eptp))

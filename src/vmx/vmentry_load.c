@@ -74,20 +74,29 @@ static void load_guest_segments(struct vx_cpu *c)
 {
 	const struct vmcs *v = &c->vmx.vmcs;
 	struct vmx_seg_cache *k = &c->vmx_segs;
+	bool regs_img = k->regs_img;
+	k->regs_img = false;                            /* the guest will run */
 	if (k->loaded && k->loaded_gen == v->seg_gen) { /* the fields of the last load */
-		memcpy(c->seg, k->img, sizeof(k->img));
-		c->gdtr = k->img_gdtr;
-		c->idtr = k->img_idtr;
+		if (!regs_img) {
+			memcpy(c->seg, k->img, sizeof(k->img));
+			c->gdtr = k->img_gdtr;
+			c->idtr = k->img_idtr;
+		}
 		c->cpl = (c->seg[SEG_SS].ar >> 5) & 3;
 		return;
 	}
+	bool round_trips = true;
 	for (unsigned s = SEG_ES; s <= SEG_TR; s++) {
+		u64 ar = vmcs_get(v, VMCS_SLOT_GUEST_ES_AR_BYTES + s);
 		c->seg[s] = (struct seg){
 		    .sel = (u16)vmcs_get(v, VMCS_SLOT_GUEST_ES_SELECTOR + s),
-		    .ar = (u32)vmcs_get(v, VMCS_SLOT_GUEST_ES_AR_BYTES + s) & 0x1f0ffu,
+		    .ar = (u32)ar & 0x1f0ffu,
 		    .limit = (u32)vmcs_get(v, VMCS_SLOT_GUEST_ES_LIMIT + s),
 		    .base = vmcs_get(v, VMCS_SLOT_GUEST_ES_BASE + s),
 		};
+		/* what a VM exit would save from this register is the field (vmexit.c) */
+		round_trips = round_trips && ar == c->seg[s].ar &&
+			      vmx_saved_base(c, s, &c->seg[s]) == c->seg[s].base;
 	}
 	c->gdtr = (struct dtr){.base = F(c, GUEST_GDTR_BASE), .limit = (u32)F(c, GUEST_GDTR_LIMIT)};
 	c->idtr = (struct dtr){.base = F(c, GUEST_IDTR_BASE), .limit = (u32)F(c, GUEST_IDTR_LIMIT)};
@@ -96,6 +105,7 @@ static void load_guest_segments(struct vx_cpu *c)
 	k->img_gdtr = c->gdtr;
 	k->img_idtr = c->idtr;
 	k->loaded = true;
+	k->round_trips = round_trips;
 	k->loaded_gen = v->seg_gen;
 }
 

@@ -233,54 +233,55 @@ static void save_control_regs(struct vx_cpu *c)
 		SET(c, GUEST_IA32_EFER, c->msr.efer);
 }
 
+/* The registers still hold what the last load from the fields gave (compared as bytes:
+ * padding that differs only makes the save run), and no store touched those fields since. */
+static bool segments_as_loaded(const struct vx_cpu *c)
+{
+	const struct vmx_seg_cache *k = &c->vmx_segs;
+	return k->loaded && !memcmp(c->seg, k->img, sizeof(k->img)) &&
+	       !memcmp(&c->gdtr, &k->img_gdtr, sizeof(k->img_gdtr)) &&
+	       !memcmp(&c->idtr, &k->img_idtr, sizeof(k->img_idtr));
+}
+
+/* The base saved for a register (27.3.2): for an unusable one "bits 63:32 of the value saved
+ * for the base address are always zero" for SS, DS and ES, the LDTR base "is always
+ * canonical". */
+u64 vmx_saved_base(const struct vx_cpu *c, unsigned s, const struct seg *g)
+{
+	u64 base = g->base;
+	if (g->ar & AR_UNUSABLE) {
+		if (s == SEG_SS || s == SEG_DS || s == SEG_ES)
+			base &= 0xffffffffull;
+		if (s == SEG_LDTR)
+			base = vmx_canonical(c, base);
+	}
+	return base;
+}
+
 /*
  * 27.3.2 "Saving Segment Registers and Descriptor-Table Registers".  For an unusable
  * register the base, limit and access rights are undefined except: "bits 63:32 of the value
  * saved for the base address are always zero" for SS, DS and ES; the LDTR base "is always
  * canonical"; CS, SS's DPL, FS and GS bases are saved.  The model saves what it holds, with
- * those rules applied.
+ * those rules applied -- nothing when that is what the fields hold (struct vmx_seg_cache).
  */
-/* The registers equal those the fields were saved from, and no store touched the fields
- * since (vmcs.seg_gen): saving again would write the values they hold.  The registers are
- * compared as bytes: padding that differs only makes the save run. */
-static bool segments_as_saved(const struct vx_cpu *c)
-{
-	const struct vmx_seg_cache *k = &c->vmx_segs;
-	static_assert(sizeof(k->seg) <= sizeof(c->seg), "the cache holds ES..TR");
-	return k->saved && k->saved_gen == c->vmx.vmcs.seg_gen &&
-	       !memcmp(c->seg, k->seg, sizeof(k->seg)) &&
-	       !memcmp(&c->gdtr, &k->gdtr, sizeof(k->gdtr)) &&
-	       !memcmp(&c->idtr, &k->idtr, sizeof(k->idtr));
-}
-
 static void save_segments(struct vx_cpu *c)
 {
 	struct vmx_seg_cache *k = &c->vmx_segs;
-	if (segments_as_saved(c))
-		return;
+	k->regs_img = segments_as_loaded(c);
+	if (k->regs_img && k->round_trips && k->loaded_gen == c->vmx.vmcs.seg_gen)
+		return; /* the fields hold what saving the registers stores */
 	for (unsigned s = SEG_ES; s <= SEG_TR; s++) {
 		const struct seg *g = &c->seg[s];
-		u64 base = g->base;
-		if (g->ar & AR_UNUSABLE) {
-			if (s == SEG_SS || s == SEG_DS || s == SEG_ES)
-				base &= 0xffffffffull;
-			if (s == SEG_LDTR)
-				base = vmx_canonical(c, base);
-		}
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_SELECTOR + s, g->sel);
-		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_BASE + s, base);
+		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_BASE + s, vmx_saved_base(c, s, g));
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_LIMIT + s, g->limit);
 		vmcs_set(&c->vmx.vmcs, VMCS_SLOT_GUEST_ES_AR_BYTES + s, g->ar & AR_SAVED_MASK);
-		memcpy(&k->seg[s], g, sizeof(*g)); /* padding too: compared as bytes */
 	}
 	SET(c, GUEST_GDTR_BASE, c->gdtr.base);
 	SET(c, GUEST_GDTR_LIMIT, c->gdtr.limit);
 	SET(c, GUEST_IDTR_BASE, c->idtr.base);
 	SET(c, GUEST_IDTR_LIMIT, c->idtr.limit);
-	memcpy(&k->gdtr, &c->gdtr, sizeof(c->gdtr));
-	memcpy(&k->idtr, &c->idtr, sizeof(c->idtr));
-	k->saved = true;
-	k->saved_gen = c->vmx.vmcs.seg_gen;
 }
 
 /* RF of the RFLAGS image the event being delivered would push (27.3.3): as loaded for an

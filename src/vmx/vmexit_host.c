@@ -121,4 +121,5 @@ void vmx_load_host_regs(struct vx_cpu *c)
 	c->gdtr = m->gdtr;
 	c->idtr = m->idtr;
 	c->cpl = 0;
+	c->vmx_segs.regs_img = false; /* the registers are the host's now */
 }

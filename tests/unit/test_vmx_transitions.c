@@ -212,7 +212,7 @@ static void test_segment_save_skip_is_exact(void **state)
 		if (vmcs_slot_gens[s] & VMCS_GEN_SEG)
 			assert_int_equal(f->cpu.vmx.vmcs.field[s], before[s]);
 	/* the full path gives the same values */
-	f->cpu.vmx_segs.saved = f->cpu.vmx_segs.loaded = false;
+	f->cpu.vmx_segs.loaded = false;
 	W(f, GUEST_RIP, GUEST_RIP);
 	assert_int_equal(enter_run(f), STEP_VMEXIT);
 	for (unsigned s = 0; s < VMCS_NSLOTS; s++)
