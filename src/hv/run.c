@@ -242,7 +242,7 @@ enum hv_ret hv_dispatch(struct hv_vcpu *v)
 {
 	const struct hv_exit *e = &v->exit;
 	enum hv_ret nr;
-	if (v->nested && v->cfg.nested->l2_exit(v, v->nested, &nr))
+	if (v->nested && v->lvl == TRACE_L2 && v->cfg.nested->l2_exit(v, v->nested, &nr))
 		return nr; /* an exit of L2 that L1 handles (src/nested reflected it) */
 	if (e->failed_vmentry)
 		return hv_exit_failed_entry(v);
@@ -306,11 +306,11 @@ static u64 sat_add(u64 a, u64 b)
 
 /* Preemption-timer value (or MTF) that stops the guest after at most `limit` instructions:
  * the timer expires after the TSC crossed ticks multiples of 2^X from tsc. */
-static u32 arm_budget(struct hv_vcpu *v, u32 proc)
+static u32 arm_budget(struct hv_vcpu *v, u32 proc, u64 now)
 {
 	if (!v->ctls.preempt_timer)
 		return proc;
-	u64 now = hv_retired(v), limit = UINT64_MAX, ticks = 0xffffffffu;
+	u64 limit = UINT64_MAX, ticks = 0xffffffffu;
 	if (v->cfg.max_insns)
 		limit = v->cfg.max_insns - now;
 	if (v->timer.armed && v->timer.deadline - now < limit)
@@ -363,7 +363,7 @@ bool hv_prepare_entry(struct hv_vcpu *v)
 		proc |= PROC_MONITOR_TRAP_FLAG; /* without MTF the next exit of L2 will do */
 	else if (!hold)
 		proc = inject_pending(v, proc);
-	proc = arm_budget(v, proc);
+	proc = arm_budget(v, proc, now);
 	if (proc != v->proc) {
 		hv_vmwrite(v, VMCS_CPU_BASED_VM_EXEC_CONTROL, proc);
 		v->proc = proc;

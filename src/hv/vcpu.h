@@ -42,8 +42,8 @@ struct hv_nested_ops {
 	void (*destroy)(void *state);
 	/* An exit of one of L1's VMX instructions (reasons 19-27, 50, 53). */
 	enum hv_ret (*vmx_insn)(struct hv_vcpu *v, void *state);
-	/* An exit while L2 runs: true when it went to L1 (*r is the handler's result); false:
-	 * L0 handles it as its own. */
+	/* An exit while L2 runs (v->lvl == TRACE_L2): true when it went to L1 (*r is the
+	 * handler's result); false: L0 handles it as its own. */
 	bool (*l2_exit)(struct hv_vcpu *v, void *state, enum hv_ret *r);
 	/* While L2 runs with L1's EPT: L2's guest-physical gpa through L1's EPT into L1's
 	 * guest-physical space (*l1); false when L1's EPT does not map it. */

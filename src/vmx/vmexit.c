@@ -381,9 +381,11 @@ static void load_host_nonregister(struct vx_cpu *c, bool nmi_blocked)
 	c->vmx.non_root = false;
 }
 
+/* "enable VPID", a secondary control (24.6.2: 0 when secondary controls are not activated) */
 static bool exit_vpid(const struct vx_cpu *c)
 {
-	return vmx_proc2(c) & PROC2_ENABLE_VPID;
+	return (F(c, CPU_BASED_VM_EXEC_CONTROL) & PROC_ACTIVATE_SECONDARY_CONTROLS) &&
+	       (F(c, SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_VPID);
 }
 
 /* Host state of 27.5, then the VM-exit MSR-load area (27.6). */

@@ -58,40 +58,7 @@ static u32 proc(const struct vx_cpu *c)
 	return c->vmxnr.proc;
 }
 
-/* ==== NMI blocking ==== */
-
-/*
- * Three meanings of the processor's NMI blocking in VMX non-root operation (26.6.1; 25.3
- * IRET: "If the 'NMI exiting' VM-execution control is 0, IRET operates normally and unblocks
- * NMIs ... If the 'NMI exiting' VM-execution control is 1, IRET does not affect blocking of
- * NMIs.  If, in addition, the 'virtual NMIs' VM-execution control is 1, ... IRET removes any
- * virtual-NMI blocking"):
- *   "NMI exiting" 0:                    c->nmi_blocked, which IRET clears (op_system.c);
- *   "NMI exiting" 1, "virtual NMIs" 0:  vmxnr.nmi_hold, which IRET leaves alone;
- *   "virtual NMIs" 1:                   c->nmi_blocked is virtual-NMI blocking; "NMIs are not
- *                                       blocked in VMX non-root operation".
- */
-static bool vnmi(const struct vx_cpu *c)
-{
-	return pin(c) & PIN_VIRTUAL_NMIS;
-}
-
-static bool nmi_hold_mode(const struct vx_cpu *c)
-{
-	return (pin(c) & PIN_NMI_EXITING) && !vnmi(c);
-}
-
-bool vmx_nmi_blocking_saved(const struct vx_cpu *c)
-{
-	return nmi_hold_mode(c) ? c->vmxnr.nmi_hold : c->nmi_blocked;
-}
-
-bool vmx_nmi_blocking_real(const struct vx_cpu *c)
-{
-	if (vnmi(c))
-		return false;
-	return nmi_hold_mode(c) ? c->vmxnr.nmi_hold : c->nmi_blocked;
-}
+/* ==== NMI blocking (the three meanings: vmx_events.h) ==== */
 
 void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked)
 {
@@ -165,13 +132,6 @@ u32 vmx_preemption_timer_left(const struct vx_cpu *c)
 }
 
 /* ==== VM exits for events ==== */
-
-unsigned vmx_activity(const struct vx_cpu *c)
-{
-	if (c->vmxnr.activity != VMX_ACTIVITY_ACTIVE)
-		return c->vmxnr.activity;
-	return c->halted ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE;
-}
 
 /* Table 24-15 / 24-16: vector, type, error-code valid, valid. */
 static u32 intr_info(const struct event *e)
@@ -301,7 +261,7 @@ static enum cpu_step triple_fault_exit(struct vx_cpu *c)
 static bool iret_unblocks(struct vx_cpu *c, const struct event *e)
 {
 	if (c->vmxnr.mnemonic != ZYDIS_MNEMONIC_IRETQ || e->type != VMX_INTR_TYPE_HARD_EXCEPTION ||
-	    nmi_hold_mode(c))
+	    vmx_nmi_hold_mode(c))
 		return false;
 	bool was = c->nmi_blocked;
 	c->nmi_blocked = false;

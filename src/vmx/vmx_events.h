@@ -95,15 +95,50 @@ bool vmx_raise_init(struct vx_cpu *c);
  */
 bool vmx_raise_sipi(struct vx_cpu *c, u8 vector);
 
+/*
+ * Three meanings of the processor's NMI blocking in VMX non-root operation (26.6.1; 25.3
+ * IRET: "If the 'NMI exiting' VM-execution control is 0, IRET operates normally and unblocks
+ * NMIs ... If the 'NMI exiting' VM-execution control is 1, IRET does not affect blocking of
+ * NMIs.  If, in addition, the 'virtual NMIs' VM-execution control is 1, ... IRET removes any
+ * virtual-NMI blocking"):
+ *   "NMI exiting" 0:                    c->nmi_blocked, which IRET clears (op_system.c);
+ *   "NMI exiting" 1, "virtual NMIs" 0:  vmxnr.nmi_hold, which IRET leaves alone;
+ *   "virtual NMIs" 1:                   c->nmi_blocked is virtual-NMI blocking; "NMIs are not
+ *                                       blocked in VMX non-root operation".
+ * The controls are those the last VM entry established (26.5: events are delivered "after
+ * the VM-execution control fields have been established").
+ */
+static inline bool vmx_vnmi(const struct vx_cpu *c)
+{
+	return c->vmxnr.pin & PIN_VIRTUAL_NMIS;
+}
+
+static inline bool vmx_nmi_hold_mode(const struct vx_cpu *c)
+{
+	return (c->vmxnr.pin & PIN_NMI_EXITING) && !vmx_vnmi(c);
+}
+
 /* The NMI-blocking state as the VMCS reports it (bit 3 of the interruptibility state) and as
  * the host sees it after a VM exit; used by vmexit.c and vmentry_load.c. */
-bool vmx_nmi_blocking_saved(const struct vx_cpu *c);
-bool vmx_nmi_blocking_real(const struct vx_cpu *c);
+static inline bool vmx_nmi_blocking_saved(const struct vx_cpu *c)
+{
+	return vmx_nmi_hold_mode(c) ? c->vmxnr.nmi_hold : c->nmi_blocked;
+}
+
+static inline bool vmx_nmi_blocking_real(const struct vx_cpu *c)
+{
+	return !vmx_vnmi(c) && vmx_nmi_blocking_saved(c);
+}
 /* Loads bit 3 of the interruptibility state at VM entry (26.6.1). */
 void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked);
 
 /* The activity state (24.4.2): shutdown and wait-for-SIPI from VM entry, HLT from c->halted. */
-unsigned vmx_activity(const struct vx_cpu *c);
+static inline unsigned vmx_activity(const struct vx_cpu *c)
+{
+	if (c->vmxnr.activity != VMX_ACTIVITY_ACTIVE)
+		return c->vmxnr.activity;
+	return c->halted ? VMX_ACTIVITY_HLT : VMX_ACTIVITY_ACTIVE;
+}
 
 /* A hardware exception of the fault class (6.5 "Exception Classifications"): its saved
  * RFLAGS image has RF = 1 (27.3.3).  #DB is a fault when an instruction raised it (MOV DR
