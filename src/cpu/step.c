@@ -271,9 +271,24 @@ static inline enum cpu_step exec_one_non_root(struct vx_cpu *c)
 
 /* non_root: a boundary of VMX non-root operation where nothing happens (vmx_non_root_quiet),
  * so the instruction runs as step_non_root would run it. */
-static inline enum cpu_step exec_chained(struct vx_cpu *c, struct chain *ch, bool non_root)
+static inline __attribute__((always_inline)) enum cpu_step
+exec_chained(struct vx_cpu *c, struct chain *ch, bool non_root)
 {
 	u64 rip = c->rip;
+	struct insn *p = ch->p;
+	/* After a pure record (no memory write, TLB flush, CPL or mode change) the code page,
+	 * its block and the CPL are those it was fetched under: its link is followed without
+	 * the fetch check. */
+	if (p && p->pure) {
+		u32 k = rip == ch->end ? p->next : rip == ch->end + p->imm ? p->alt : 0;
+		if (__builtin_expect(k != 0, 1)) {
+			ch->p = &ch->blk->rec[k];
+			ch->end = rip + ch->p->len;
+			if (non_root)
+				c->vmxnr.mnemonic = ch->p->mnemonic;
+			return execute_at(c, ch->p, rip, ch->end);
+		}
+	}
 	if (__builtin_expect(c->cc.cur_lin == (rip >> 12) + 1 && c->cc.cur_cpl == c->cpl, 1)) {
 		struct code_block *b = c->cc.cur_block;
 		u16 *link = chain_link(ch, rip, b);
