@@ -71,18 +71,35 @@ bool flag_af(const struct vx_cpu *c)
 	}
 }
 
+/* All six at once; SUB/CMP, ADD and the logic operations (nearly every producer) in straight
+ * line, by the rules of the table above. */
 u64 cpu_rflags(const struct vx_cpu *c)
 {
-	if (c->lf.op == LF_NONE)
+	const struct lazy_flags *l = &c->lf;
+	if (l->op == LF_NONE)
 		return c->rflags;
+	u64 m = size_mask(l->size), sb = sign_bit(l->size), d = l->dst, s = l->src, r = l->res;
 	u64 f = c->rflags & ~RFLAGS_ARITH;
-	f |= flag_cf(c) ? RFLAGS_CF : 0;
-	f |= flag_pf(c) ? RFLAGS_PF : 0;
-	f |= flag_af(c) ? RFLAGS_AF : 0;
-	f |= flag_zf(c) ? RFLAGS_ZF : 0;
-	f |= flag_sf(c) ? RFLAGS_SF : 0;
-	f |= flag_of(c) ? RFLAGS_OF : 0;
-	return f;
+	f |= (r & m) == 0 ? RFLAGS_ZF : 0;
+	f |= r & sb ? RFLAGS_SF : 0;
+	f |= parity8(r) ? RFLAGS_PF : 0;
+	static_assert(RFLAGS_AF == 0x10, "AF is bit 4, the carry out of bit 3");
+	switch (l->op) {
+	case LF_SUB:
+		f |= (d & m) < (s & m) ? RFLAGS_CF : 0;
+		f |= (d ^ s) & (d ^ r) & sb ? RFLAGS_OF : 0;
+		return f | ((d ^ s ^ r) & RFLAGS_AF);
+	case LF_ADD:
+		f |= (r & m) < (d & m) ? RFLAGS_CF : 0;
+		f |= (d ^ r) & (s ^ r) & sb ? RFLAGS_OF : 0;
+		return f | ((d ^ s ^ r) & RFLAGS_AF);
+	case LF_LOGIC: return f;
+	default:
+		f |= flag_cf(c) ? RFLAGS_CF : 0;
+		f |= flag_af(c) ? RFLAGS_AF : 0;
+		f |= flag_of(c) ? RFLAGS_OF : 0;
+		return f;
+	}
 }
 
 void cpu_set_rflags(struct vx_cpu *c, u64 v)
