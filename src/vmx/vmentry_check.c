@@ -174,20 +174,28 @@ enum vmentry_outcome vmentry_check_cached(struct vmcs *v, const struct cpu_profi
 					  const struct vmentry_env *env, struct vmentry_result *r)
 {
 	struct vmentry_ctx c;
+	if (v->checked && !(v->vdirty & VMCS_VDIRTY_ALL)) {
+		/* the RIP/RFLAGS rule reads the VMCS, the profile and "IA-32e mode guest" alone */
+		*r = (struct vmentry_result){.outcome = VMENTRY_OK};
+		if (v->vdirty) {
+			c = (struct vmentry_ctx){.v = v, .p = p, .r = r};
+			c.ia32e = vmcs_get(v, VMCS_SLOT_VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST;
+			if (vmentry_check_guest_rip(&c))
+				return r->outcome = VMENTRY_FAIL_GUEST;
+		}
+		v->vdirty = 0;
+		return VMENTRY_OK;
+	}
 	vmentry_ctx_init(&c, v, p, env, r);
 	/* v->checked implies !reads_memory: it is set only then, and reads_memory reads fields
 	 * whose change clears it */
 	if (!v->checked) {
 		check_all(&c);
 		v->checked = r->outcome == VMENTRY_OK && !reads_memory(&c);
-	} else if (v->vdirty & VMCS_VDIRTY_ALL) {
-		if (vmentry_check_controls_volatile(&c))
-			r->outcome = VMENTRY_FAIL_CONTROLS;
-		else if (vmentry_check_guest_volatile(&c))
-			r->outcome = VMENTRY_FAIL_GUEST;
-	} else if (v->vdirty & VMCS_VDIRTY_RIP) {
-		if (vmentry_check_guest_rip(&c))
-			r->outcome = VMENTRY_FAIL_GUEST;
+	} else if (vmentry_check_controls_volatile(&c)) {
+		r->outcome = VMENTRY_FAIL_CONTROLS;
+	} else if (vmentry_check_guest_volatile(&c)) {
+		r->outcome = VMENTRY_FAIL_GUEST;
 	}
 	/* the always-run rules now passed on the fields as they are (or failed: again next time) */
 	if (r->outcome == VMENTRY_OK)
