@@ -37,6 +37,7 @@ bench_fn bench_sgx_enter_exit;
 bench_fn bench_sgx_aex_eresume;
 /* Guests under L0 (bench_hv.c): whole-run wall time / VM exits, and exits per second. */
 bench_fn bench_hv_cpuid_roundtrip;
+bench_fn bench_hv_cpuid_marginal;
 bench_fn bench_hv_cpuid_exit_rate;
 bench_fn bench_hv_ept_roundtrip;
 bench_fn bench_hv_ept_exit_rate;

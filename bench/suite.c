@@ -42,6 +42,7 @@ static bench_fn *const suite[] = {
     bench_sgx_enter_exit,
     bench_sgx_aex_eresume,
     bench_hv_cpuid_roundtrip,
+    bench_hv_cpuid_marginal,
     bench_hv_cpuid_exit_rate,
     bench_hv_ept_roundtrip,
     bench_hv_ept_exit_rate,
