@@ -252,7 +252,14 @@ bool vx_vmcs_put(struct vx_cpu *c, u64 enc, u64 val)
 static struct vx_vmx_result entry_call(struct vx_cpu *c, bool resume)
 {
 	struct call k;
-	begin(&k, c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	if (__builtin_expect(c->vmx.parked, 1)) {
+		/* what vmx_insn_begin finds after a parked exit: in VMX root operation, the
+		 * host's 64-bit mode at CPL 0; nothing can fault (k.saved is not used) */
+		k.c = c;
+		k.r = vmx_result_of(VMX_OUT_CONTINUE, 0);
+	} else {
+		begin(&k, c, resume ? VMXI_VMRESUME : VMXI_VMLAUNCH);
+	}
 	c->vmx.native = true;
 	if (proceed(&k))
 		k.r = vmx_insn_vmlaunch(c, resume);
