@@ -15,6 +15,7 @@
 #include "vmx/vmexit.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "arch/msr.h"
@@ -235,12 +236,22 @@ static void save_control_regs(struct vx_cpu *c)
 
 /* The registers still hold what the last load from the fields gave (compared as bytes:
  * padding that differs only makes the save run), and no store touched those fields since. */
+/* ES..TR, GDTR and IDTR lie in one block, in the processor and in its image: one compare. */
+#define SEG_BLOCK \
+	(offsetof(struct vx_cpu, idtr) + sizeof(struct dtr) - offsetof(struct vx_cpu, seg))
+static_assert(offsetof(struct vx_cpu, gdtr) - offsetof(struct vx_cpu, seg) ==
+		      offsetof(struct vmx_seg_cache, img_gdtr) -
+			  offsetof(struct vmx_seg_cache, img) &&
+		  offsetof(struct vx_cpu, idtr) - offsetof(struct vx_cpu, seg) ==
+		      offsetof(struct vmx_seg_cache, img_idtr) -
+			  offsetof(struct vmx_seg_cache, img) &&
+		  sizeof(((struct vx_cpu *)0)->seg) == sizeof(((struct vmx_seg_cache *)0)->img),
+	      "the segment block has the same layout in struct vx_cpu and its image");
+
 static bool segments_as_loaded(const struct vx_cpu *c)
 {
 	const struct vmx_seg_cache *k = &c->vmx_segs;
-	return k->loaded && !memcmp(c->seg, k->img, sizeof(k->img)) &&
-	       !memcmp(&c->gdtr, &k->img_gdtr, sizeof(k->img_gdtr)) &&
-	       !memcmp(&c->idtr, &k->img_idtr, sizeof(k->img_idtr));
+	return k->loaded && !memcmp(c->seg, k->img, SEG_BLOCK);
 }
 
 /* The base saved for a register (27.3.2): for an unusable one "bits 63:32 of the value saved
