@@ -102,12 +102,6 @@ u64 cpu_rflags(const struct vx_cpu *c)
 	}
 }
 
-void cpu_set_rflags(struct vx_cpu *c, u64 v)
-{
-	c->rflags = v | RFLAGS_FIXED;
-	c->lf.op = LF_NONE;
-}
-
 void flags_set_arith(struct vx_cpu *c, u64 mask, u64 bits)
 {
 	/* All six replaced (shifts by a non-zero count): the old values are not needed. */

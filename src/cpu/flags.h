@@ -99,7 +99,11 @@ static inline bool flag_pf(const struct vx_cpu *c)
 /* RFLAGS as software sees it (PUSHF, interrupts, VM exits). */
 u64 cpu_rflags(const struct vx_cpu *c);
 /* Load RFLAGS (all bits, arithmetic included); bit 1 forced to 1. */
-void cpu_set_rflags(struct vx_cpu *c, u64 v);
+static inline void cpu_set_rflags(struct vx_cpu *c, u64 v)
+{
+	c->rflags = v | RFLAGS_FIXED;
+	c->lf.op = LF_NONE;
+}
 /* Replace the arithmetic flags in `mask` with those of `bits` (others keep their value). */
 void flags_set_arith(struct vx_cpu *c, u64 mask, u64 bits);
 

@@ -320,11 +320,6 @@ static struct vmx_ple *ple_of(struct vx_cpu *c)
 	return &c->vmx.ple;
 }
 
-void vmx_intercept_vmentry(struct vx_cpu *c)
-{
-	ple_of(c)->seen = false;
-}
-
 /*
  * 25.1.3 "PAUSE", CPL 0 with "PAUSE exiting" 0 and "PAUSE-loop exiting" 1: "The processor
  * determines the amount of time between this execution of PAUSE and the previous execution of

@@ -122,7 +122,10 @@ u64 vmx_guest_tsc(const struct vx_cpu *c, u64 tsc);
  * begins a loop): the entry engine calls vmx_intercept_vmentry().
  */
 /* struct vmx_ple (the PAUSE-loop state) lives in struct vmx_state (vmx_state.h). */
-void vmx_intercept_vmentry(struct vx_cpu *c);
+static inline void vmx_intercept_vmentry(struct vx_cpu *c)
+{
+	c->vmx.ple.seen = false;
+}
 /* The PLE rule on `s` for a PAUSE at time `now`: true when it exits. */
 bool vmx_ple_step(struct vmx_ple *s, u64 now, u32 gap, u32 window);
 

@@ -51,16 +51,6 @@ bool vmentry_pa_bad(const struct cpu_profile *p, u64 pa)
 	return width < 64 && (pa >> width) != 0;
 }
 
-bool vmentry_canonical(const struct cpu_profile *p, u64 la)
-{
-	/* Vol. 1 3.3.7.1 "Canonical Addressing": bits 63 through the most-significant
-	 * implemented bit are all ones or all zeros. */
-	unsigned n = p->linaddr;
-	if (n == 0 || n >= 64)
-		return true;
-	return (u64)((s64)(la << (64 - n)) >> (64 - n)) == la;
-}
-
 u64 vmentry_efer_valid(const struct cpu_profile *p)
 {
 	/* Vol. 3A 2.2.1 "Extended Feature Enable Register": SCE with SYSCALL, LME and LMA with

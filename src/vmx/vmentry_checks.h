@@ -17,6 +17,7 @@
 #define VX_VMX_VMENTRY_CHECKS_H
 
 #include "arch/vmx.h"
+#include "cpu/profile.h"
 #include "vmx/vmcs.h"
 
 struct cpu_profile;
@@ -130,7 +131,15 @@ u64 vmentry_ctl_cap(const struct cpu_profile *p, enum vmx_ctl_group g);
  * (CPUID.80000008H:EAX[7:0]; bits 63:32 when IA32_VMX_BASIC[48] = 1). */
 bool vmentry_pa_bad(const struct cpu_profile *p, u64 pa);
 /* Bits 63:N identical, N = the processor's linear-address width (CPUID.80000008H:EAX[15:8]). */
-bool vmentry_canonical(const struct cpu_profile *p, u64 la);
+static inline bool vmentry_canonical(const struct cpu_profile *p, u64 la)
+{
+	/* Vol. 1 3.3.7.1 "Canonical Addressing": bits 63 through the most-significant
+	 * implemented bit are all ones or all zeros. */
+	unsigned n = p->linaddr;
+	if (n == 0 || n >= 64)
+		return true;
+	return (u64)((s64)(la << (64 - n)) >> (64 - n)) == la;
+}
 /* Bits of IA32_EFER, IA32_PERF_GLOBAL_CTRL and IA32_DEBUGCTL that are not reserved. */
 u64 vmentry_efer_valid(const struct cpu_profile *p);
 u64 vmentry_perf_global_valid(const struct cpu_profile *p);

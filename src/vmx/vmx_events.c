@@ -60,12 +60,6 @@ static u32 proc(const struct vx_cpu *c)
 
 /* ==== NMI blocking (the three meanings: vmx_events.h) ==== */
 
-void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked)
-{
-	c->nmi_blocked = blocked;
-	c->vmxnr.nmi_hold = blocked;
-}
-
 void vmx_raise_nmi(struct vx_cpu *c)
 {
 	c->vmxnr.nmi_pending = true;
@@ -535,12 +529,6 @@ static bool boundary_events(struct vx_cpu *c, unsigned act, enum cpu_step *r)
 	if (c->pending_intr >= 0 && !blocked_by_shadow(c) && awake)
 		return external_interrupt(c, r);
 	return false;
-}
-
-void vmx_controls_load(struct vx_cpu *c)
-{
-	c->vmxnr.pin = (u32)F(c, PIN_BASED_VM_EXEC_CONTROL);
-	c->vmxnr.proc = (u32)F(c, CPU_BASED_VM_EXEC_CONTROL);
 }
 
 bool vmx_boundary(struct vx_cpu *c, enum cpu_step *r)

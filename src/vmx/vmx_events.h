@@ -29,7 +29,11 @@ bool vmx_boundary(struct vx_cpu *c, enum cpu_step *r);
 enum cpu_step vmx_after_insn(struct vx_cpu *c, enum cpu_step r);
 
 /* Caches the pin-based and primary processor-based controls at VM entry. */
-void vmx_controls_load(struct vx_cpu *c);
+static inline void vmx_controls_load(struct vx_cpu *c)
+{
+	c->vmxnr.pin = (u32)vmcs_get(&c->vmx.vmcs, VMCS_SLOT_PIN_BASED_VM_EXEC_CONTROL);
+	c->vmxnr.proc = (u32)vmcs_get(&c->vmx.vmcs, VMCS_SLOT_CPU_BASED_VM_EXEC_CONTROL);
+}
 
 /* Nothing can happen at this boundary: no pending event, window exiting, timer expiry or
  * inactive state (the common case, decided inline; vmx_boundary() does the rest). */
@@ -130,7 +134,11 @@ static inline bool vmx_nmi_blocking_real(const struct vx_cpu *c)
 	return !vmx_vnmi(c) && vmx_nmi_blocking_saved(c);
 }
 /* Loads bit 3 of the interruptibility state at VM entry (26.6.1). */
-void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked);
+static inline void vmx_nmi_blocking_load(struct vx_cpu *c, bool blocked)
+{
+	c->nmi_blocked = blocked;
+	c->vmxnr.nmi_hold = blocked;
+}
 
 /* The activity state (24.4.2): shutdown and wait-for-SIPI from VM entry, HLT from c->halted. */
 static inline unsigned vmx_activity(const struct vx_cpu *c)
