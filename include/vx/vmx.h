@@ -71,6 +71,21 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val);
  * are written).  The checks before the operands are made once: nothing between the reads can
  * change their outcome. */
 struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n);
+/* The same for a list read again and again (a VMM's exit information): the caller sets enc
+ * and n (at most VX_VMCS_LIST_MAX) and zeroes the rest; the processor notes where it keeps
+ * each field the first time and reads them from there after (the note is its own: made again
+ * for another processor, or after the field layout changed). */
+#define VX_VMCS_LIST_MAX 16
+struct vx_vmcs_list {
+	const u32 *enc;
+	unsigned n;
+	/* the processor's */
+	const struct vx_cpu *cpu;
+	u64 layout;
+	u16 slot[VX_VMCS_LIST_MAX];
+	u8 shift[VX_VMCS_LIST_MAX];
+};
+struct vx_vmx_result vx_vmread_list(struct vx_cpu *c, struct vx_vmcs_list *l, u64 *val);
 struct vx_vmx_result vx_vmwrite(struct vx_cpu *c, u64 enc, u64 val);
 struct vx_vmx_result vx_vmlaunch(struct vx_cpu *c);
 struct vx_vmx_result vx_vmresume(struct vx_cpu *c);

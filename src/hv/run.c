@@ -81,7 +81,9 @@ void hv_exit_read(struct hv_vcpu *v)
 	u64 f[ARRAY_SIZE(enc)] = {0};
 	struct hv_exit *e = &v->exit;
 	*e = (struct hv_exit){0};
-	hv_vmread_n(v, enc, f, ARRAY_SIZE(enc));
+	v->exit_fields.enc = enc;
+	v->exit_fields.n = ARRAY_SIZE(enc);
+	hv_vmread_list(v, &v->exit_fields, f);
 	hv_exit_decode_reason((u32)f[0], e);
 	e->qual = f[1];
 	e->rip = f[2];

@@ -112,13 +112,13 @@ u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k)
 	return val;
 }
 
-void hv_vmread_n(struct hv_vcpu *v, const u32 *enc, u64 *val, unsigned n)
+void hv_vmread_list(struct hv_vcpu *v, struct vx_vmcs_list *l, u64 *val)
 {
-	struct vx_vmx_result r = vx_vmread_n(v->cpu, enc, val, n);
+	struct vx_vmx_result r = vx_vmread_list(v->cpu, l, val);
 	if (r.outcome == VX_VMSUCCEED || v->vmcs_err_field)
 		return;
-	for (unsigned k = 0; k < n && !v->vmcs_err_field; k++) /* the first that fails */
-		hv_vmread_slow(v, enc[k], -1);
+	for (unsigned k = 0; k < l->n && !v->vmcs_err_field; k++) /* the first that fails */
+		hv_vmread_slow(v, l->enc[k], -1);
 }
 
 void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val)

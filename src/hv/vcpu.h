@@ -28,6 +28,7 @@
 #include "hv/hv.h"
 #include "vx/boot.h"
 #include "vx/cpu.h"
+#include "vx/vmx.h"
 
 struct vx_trace;
 
@@ -195,7 +196,8 @@ struct hv_vcpu {
 	u32 proc;           /* primary controls as last written (interrupt window, MTF toggled) */
 	u32 vmcs_err_field; /* first VMREAD/VMWRITE that failed (a bug), 0 = none */
 	u32 vmcs_err;
-	struct hv_exit exit; /* the cached exit */
+	struct hv_exit exit;             /* the cached exit */
+	struct vx_vmcs_list exit_fields; /* what hv_exit_read reads at every exit */
 	bool launched, loaded;
 	/* VM_ENTRY_INTR_INFO of the current VMCS may have its valid bit set (L0 wrote an event
 	 * not yet delivered, or another VMCS was loaded): the next entry without an event must
@@ -294,8 +296,8 @@ static inline u64 hv_vmread(struct hv_vcpu *v, u32 enc)
 	return hv_vmread_slow(v, enc, k);
 }
 
-/* n VMREADs at once (vx_vmread_n); a failure is remembered as hv_vmread's. */
-void hv_vmread_n(struct hv_vcpu *v, const u32 *enc, u64 *val, unsigned n);
+/* A list of VMREADs at once (vx_vmread_list); a failure is remembered as hv_vmread's. */
+void hv_vmread_list(struct hv_vcpu *v, struct vx_vmcs_list *l, u64 *val);
 /* The register cache after an exit: empty but for guest RIP and interruptibility, read with
  * the exit information. */
 static inline void hv_cache_fields(struct hv_vcpu *v, u64 rip, u32 intr)

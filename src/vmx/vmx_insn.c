@@ -315,6 +315,7 @@ static void caps_load(struct vx_cpu *c)
 		    (u16)((s + 1) | (high ? VMX_SLOT_MAP_HIGH : 0) | (ro ? VMX_SLOT_MAP_RO : 0));
 	}
 	x->caps_ready = true;
+	x->layout++;
 }
 
 const struct vmcs_caps *vmx_caps_slow(struct vx_cpu *c)

@@ -55,6 +55,8 @@ struct vmx_state {
 	 * and VMX_SLOT_MAP_RO for one VMWRITE may not write; 0: VMREAD/VMWRITE fail with error
 	 * 12.  Built with `caps`: the one lookup of VMREAD and VMWRITE. */
 	u16 slot_map[1u << 15];
+	/* Changes whenever slot_map is built (vx_vmcs_list notes are valid for one value). */
+	u64 layout;
 	struct vmx_ple ple; /* PAUSE-loop exiting (intercept.c) */
 	/* The VM entry running now came from root-mode software outside the processor (the
 	 * include/vx API's VMLAUNCH/VMRESUME): no root-mode instruction runs until it calls in

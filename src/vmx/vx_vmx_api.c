@@ -203,6 +203,37 @@ struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, uns
 	return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 }
 
+/* Where each field of l is kept: l->slot, l->shift (32 for a "high" access); false when one
+ * is not a field this processor supports (the list is then read field by field). */
+static bool list_resolve(struct vx_cpu *c, struct vx_vmcs_list *l)
+{
+	if (l->n > VX_VMCS_LIST_MAX)
+		return false;
+	for (unsigned k = 0; k < l->n; k++) {
+		bool high;
+		int s = vmx_slot(c, l->enc[k], &high);
+		if (s < 0)
+			return false;
+		l->slot[k] = (u16)s;
+		l->shift[k] = high ? 32 : 0;
+	}
+	l->cpu = c;
+	l->layout = c->vmx.layout;
+	return true;
+}
+
+struct vx_vmx_result vx_vmread_list(struct vx_cpu *c, struct vx_vmcs_list *l, u64 *val)
+{
+	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
+	    ((l->cpu == c && l->layout == c->vmx.layout) || list_resolve(c, l))) {
+		const u64 *field = c->vmx.vmcs.field;
+		for (unsigned k = 0; k < l->n; k++)
+			val[k] = field[l->slot[k]] >> l->shift[k];
+		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+	}
+	return vx_vmread_n(c, l->enc, val, l->n);
+}
+
 /* D79: a host-state field or the VM-exit controls written after a parked exit would change
  * what that exit loads: the host state is loaded first (also before a write that fails). */
 static void unpark_for_write(struct vx_cpu *c, u64 enc)

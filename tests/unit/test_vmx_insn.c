@@ -781,7 +781,34 @@ static void test_vmread_n(void **state)
 	u64 one = 7;
 	EXPECT_OK(vmread(f, p, VMCS_EXIT_REASON, &one));
 	assert_int_equal(val[3], one);
+	/* vx_vmread_list: the same values, from the notes the first read made */
+	struct vx_vmcs_list l = {.enc = enc, .n = 4};
+	u64 lv[4] = {0};
+	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
+	assert_memory_equal(lv, val, sizeof(val));
+	assert_ptr_equal(l.cpu, c);
+	u64 layout = l.layout;
+	EXPECT_OK(vmwrite(f, p, VMCS_GUEST_RIP, 0x5678));
+	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
+	assert_int_equal(lv[0], 0x5678);
+	assert_int_equal(lv[2], 0xaaaabbbbull);
+	/* notes made for another processor or another field layout are made again */
+	l.cpu = NULL;
+	l.slot[0] = 0;
+	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
+	assert_int_equal(lv[0], 0x5678);
+	assert_int_equal(l.layout, layout);
+	c->vmx.layout++;
+	l.slot[0] = 0;
+	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
+	assert_int_equal(lv[0], 0x5678);
+	EXPECT_OK(vmwrite(f, p, VMCS_GUEST_RIP, 0x1234));
 	enc[1] = 0x6ffe; /* no such field */
+	struct vx_vmcs_list bad = {.enc = enc, .n = 4};
+	lv[1] = 9;
+	assert_int_equal(vx_vmread_list(c, &bad, lv).error, VMXERR_UNSUPPORTED_VMCS_COMPONENT);
+	assert_int_equal(lv[0], 0x1234);
+	assert_int_equal(lv[1], 9);
 	val[0] = val[1] = val[2] = 9;
 	struct vx_vmx_result r = vx_vmread_n(c, enc, val, 4);
 	assert_int_equal(r.outcome, VX_VMFAIL_VALID);
