@@ -120,17 +120,17 @@ extern const u64 vmcs_width_mask[VMCS_NSLOTS];
  * 0 elsewhere.  src/vmx/vmentry_check.c lists which checks run always and why.
  */
 extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
-#define VMCS_UNCHECKED_SLOT(s)                                         \
-	((s) == VMCS_SLOT_GUEST_RFLAGS ? ~BIT(17) /* RFLAGS.VM */      \
-	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_RSP || \
-		 (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO ||       \
-		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||              \
-		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||      \
-		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                \
-		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||     \
-		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN ||          \
-		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE           \
-	     ? ~0ull                                                   \
+/* The fields besides RFLAGS that the always-run rules read, whole. */
+#define VMCS_ALWAYS_CHECKED_SLOT(s)                                                                \
+	((s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO ||             \
+	 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE || (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS || \
+	 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO || (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||  \
+	 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN)
+#define VMCS_UNCHECKED_SLOT(s)                                          \
+	((s) == VMCS_SLOT_GUEST_RFLAGS ? ~BIT(17) /* RFLAGS.VM */       \
+	 : VMCS_ALWAYS_CHECKED_SLOT(s) || (s) == VMCS_SLOT_GUEST_RSP || \
+		 (s) == VMCS_SLOT_VMX_PREEMPTION_TIMER_VALUE            \
+	     ? ~0ull                                                    \
 	     : 0ull)
 /* The bits of the always-checked fields that the always-run rules read, and the class of the
  * rules that read them: guest RIP is read only by the RIP/RFLAGS rule of 26.3.1.4
@@ -142,16 +142,10 @@ extern const u64 vmcs_unchecked_bits[VMCS_NSLOTS];
 #define VMCS_VDIRTY_ALL 2u
 #define VMCS_RFLAGS_CHECKED \
 	(GENMASK(63, 22) | BIT(17) | BIT(15) | BIT(9) | BIT(8) | BIT(5) | BIT(3) | BIT(1))
-#define VMCS_VDIRTY_MASK(s)                                                              \
-	((s) == VMCS_SLOT_GUEST_RFLAGS ? VMCS_RFLAGS_CHECKED                             \
-	 : (s) == VMCS_SLOT_GUEST_RIP || (s) == VMCS_SLOT_GUEST_INTERRUPTIBILITY_INFO || \
-		 (s) == VMCS_SLOT_GUEST_ACTIVITY_STATE ||                                \
-		 (s) == VMCS_SLOT_GUEST_PENDING_DBG_EXCEPTIONS ||                        \
-		 (s) == VMCS_SLOT_VM_ENTRY_INTR_INFO ||                                  \
-		 (s) == VMCS_SLOT_VM_ENTRY_EXCEPTION_ERROR_CODE ||                       \
-		 (s) == VMCS_SLOT_VM_ENTRY_INSTRUCTION_LEN                               \
-	     ? ~0ull                                                                     \
-	     : 0ull)
+#define VMCS_VDIRTY_MASK(s)                                  \
+	((s) == VMCS_SLOT_GUEST_RFLAGS ? VMCS_RFLAGS_CHECKED \
+	 : VMCS_ALWAYS_CHECKED_SLOT(s) ? ~0ull               \
+				       : 0ull)
 extern const u64 vmcs_vdirty_mask[VMCS_NSLOTS];
 #define VMCS_UNCHECKED_FIELD(enc, s) \
 	(VMCS_ENC_TYPE(enc) == VMCS_TYPE_EXIT_INFO ? ~0ull : VMCS_UNCHECKED_SLOT(s))

@@ -261,7 +261,7 @@ static void test_ept_in_vcpu(void **state)
 	hvf_free(f);
 }
 
-/* ---- hv_skip_insn ---- */
+/* ---- the VMX-preemption timer value ---- */
 
 /* L0 writes the VMX-preemption timer value only when it differs from the one it wrote last
  * (no VM-exit control of L0's saves it); a VMPTRLD makes that value unknown, so the next
@@ -293,6 +293,8 @@ static void test_timer_value_rewritten_after_vmptrld(void **state)
 	assert_int_equal(t2, t1);
 	hvf_free(f);
 }
+
+/* ---- hv_skip_insn ---- */
 
 static void test_skip_rules(void **state)
 {
