@@ -186,8 +186,25 @@ static void load_nonregister(struct vx_cpu *c, u32 info)
 		vmx_preemption_timer_start(c, (u32)F(c, VMX_PREEMPTION_TIMER_VALUE));
 }
 
+/*
+ * D79: the registers a parked exit left unloaded that this entry loads over: all of them
+ * unless the exit loads one the entry does not -- DR7 and IA32_DEBUGCTL (27.5.1: always 400H
+ * and 0; 26.3.2.1: loaded only with "load debug controls"), IA32_PAT with the exit's "load
+ * IA32_PAT" but not the entry's, IA32_EFER with the exit's "load IA32_EFER" but not the
+ * entry's (which then sets LMA and LME only).  Those keep the host's values in the guest.
+ */
+static bool loads_over_host(const struct vx_cpu *c)
+{
+	u32 entry = (u32)F(c, VM_ENTRY_CONTROLS), exit = (u32)F(c, VM_EXIT_CONTROLS);
+	return (entry & ENTRY_LOAD_DEBUG_CONTROLS) &&
+	       (!(exit & EXIT_LOAD_IA32_PAT) || (entry & ENTRY_LOAD_IA32_PAT)) &&
+	       (!(exit & EXIT_LOAD_IA32_EFER) || (entry & ENTRY_LOAD_IA32_EFER));
+}
+
 enum cpu_step vmentry_enter(struct vx_cpu *c, bool launch)
 {
+	if (c->vmx.parked && !loads_over_host(c))
+		vmx_unpark_now(c);
 	/* D79: after a parked exit the host-state registers were never loaded; the guest state
 	 * is loaded over the registers that exit left, and the TLB context left is the guest's
 	 * own (vmx_tlb_to_guest finds it again). */
