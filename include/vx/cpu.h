@@ -102,6 +102,10 @@ enum vx_reg {
 	VX_DR7,
 	VX_REG_COUNT
 };
+/* After a VM exit made through include/vx/vmx.h, reading a register the exit loads from the
+ * host-state area may first complete that load (the processor defers it, docs/decisions.md
+ * D79): the getters below take a const processor because its architectural state does not
+ * change, though its memory may. */
 u64 vx_cpu_get_reg(const struct vx_cpu *c, enum vx_reg r);
 /* RFLAGS: bit 1 is forced to 1.  CR0/CR3/CR4 flush the TLB. */
 void vx_cpu_set_reg(struct vx_cpu *c, enum vx_reg r, u64 v);

@@ -72,15 +72,18 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val);
  * change their outcome. */
 struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n);
 /* The same for a list read again and again (a VMM's exit information): the caller sets enc
- * and n (at most VX_VMCS_LIST_MAX) and zeroes the rest; the processor notes where it keeps
- * each field the first time and reads them from there after (the note is its own: made again
- * for another processor, or after the field layout changed). */
+ * and n (at most VX_VMCS_LIST_MAX) and zeroes the rest, and does not change the encodings enc
+ * points to afterwards (a new list for new ones); the processor notes where it keeps each
+ * field the first time and reads them from there after (the note is its own: made again for
+ * another processor, another enc or n, or after the field layout changed). */
 #define VX_VMCS_LIST_MAX 16
 struct vx_vmcs_list {
 	const u32 *enc;
 	unsigned n;
 	/* the processor's */
 	const struct vx_cpu *cpu;
+	const u32 *noted_enc;
+	unsigned noted_n;
 	u64 layout;
 	u16 slot[VX_VMCS_LIST_MAX];
 	u8 shift[VX_VMCS_LIST_MAX];

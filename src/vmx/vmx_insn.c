@@ -24,6 +24,7 @@
 #include "vmx/vmexit.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "arch/msr.h"
@@ -315,7 +316,9 @@ static void caps_load(struct vx_cpu *c)
 		    (u16)((s + 1) | (high ? VMX_SLOT_MAP_HIGH : 0) | (ro ? VMX_SLOT_MAP_RO : 0));
 	}
 	x->caps_ready = true;
-	x->layout++;
+	/* unique across processors, even one created again at the same address */
+	static _Atomic u64 layouts;
+	x->layout = atomic_fetch_add(&layouts, 1) + 1;
 }
 
 const struct vmcs_caps *vmx_caps_slow(struct vx_cpu *c)

@@ -218,6 +218,8 @@ static bool list_resolve(struct vx_cpu *c, struct vx_vmcs_list *l)
 		l->shift[k] = high ? 32 : 0;
 	}
 	l->cpu = c;
+	l->noted_enc = l->enc;
+	l->noted_n = l->n;
 	l->layout = c->vmx.layout;
 	return true;
 }
@@ -225,7 +227,9 @@ static bool list_resolve(struct vx_cpu *c, struct vx_vmcs_list *l)
 struct vx_vmx_result vx_vmread_list(struct vx_cpu *c, struct vx_vmcs_list *l, u64 *val)
 {
 	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1) &&
-	    ((l->cpu == c && l->layout == c->vmx.layout) || list_resolve(c, l))) {
+	    ((l->cpu == c && l->layout == c->vmx.layout && l->noted_enc == l->enc &&
+	      l->noted_n == l->n) ||
+	     list_resolve(c, l))) {
 		const u64 *field = c->vmx.vmcs.field;
 		for (unsigned k = 0; k < l->n; k++)
 			val[k] = field[l->slot[k]] >> l->shift[k];

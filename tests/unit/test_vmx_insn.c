@@ -802,6 +802,22 @@ static void test_vmread_n(void **state)
 	l.slot[0] = 0;
 	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
 	assert_int_equal(lv[0], 0x5678);
+	/* ... or another list of encodings, or another count (never beyond the notes) */
+	u32 other[1] = {VMCS_GUEST_CS_SELECTOR};
+	l.enc = other;
+	l.n = 1;
+	assert_int_equal(vx_vmread_list(c, &l, lv).outcome, VX_VMSUCCEED);
+	assert_int_equal(lv[0], 0x10);
+	u32 many[VX_VMCS_LIST_MAX + 1];
+	u64 mv[VX_VMCS_LIST_MAX + 1];
+	for (unsigned k = 0; k <= VX_VMCS_LIST_MAX; k++)
+		many[k] = VMCS_GUEST_RIP;
+	struct vx_vmcs_list big = {.enc = many, .n = VX_VMCS_LIST_MAX + 1};
+	assert_int_equal(vx_vmread_list(c, &big, mv).outcome, VX_VMSUCCEED); /* one by one */
+	assert_int_equal(mv[VX_VMCS_LIST_MAX], 0x5678);
+	assert_null(big.cpu);
+	l.enc = enc;
+	l.n = 4;
 	EXPECT_OK(vmwrite(f, p, VMCS_GUEST_RIP, 0x1234));
 	enc[1] = 0x6ffe; /* no such field */
 	struct vx_vmcs_list bad = {.enc = enc, .n = 4};
