@@ -54,6 +54,22 @@ alu_operands(struct vx_cpu *c, const struct insn *i, bool store, u64 *a, u64 *b)
 	return r == STEP_RETIRED ? op_get(c, i, 1, b, 0) : r;
 }
 
+/* The operands of form f: false with *r the outcome when the handler must return it (the
+ * generic form's run for a specialised form that cannot go on, or a fault). */
+static inline __attribute__((always_inline)) bool alu_inputs(struct vx_cpu *c, const struct insn *i,
+							     bool store, enum form f, op_fn *slow,
+							     u64 *a, u64 *b, enum cpu_step *r)
+{
+	if (f != F_ANY) {
+		if (alu_fast_operands(c, i, f, a, b))
+			return true;
+		*r = slow(c, i);
+		return false;
+	}
+	*r = alu_operands(c, i, store, a, b);
+	return *r == STEP_RETIRED;
+}
+
 static inline __attribute__((always_inline)) enum cpu_step
 alu_result(struct vx_cpu *c, const struct insn *i, enum form f, u64 res)
 {
@@ -70,10 +86,8 @@ binop(struct vx_cpu *c, const struct insn *i, enum lazy_op op, bool store, enum 
 	u64 a, b;
 	unsigned size = form_size(f) ? form_size(f) : i->op[0].size;
 	u64 m = size_mask_sz(form_size(f), size);
-	enum cpu_step r = STEP_RETIRED;
-	if (f != F_ANY && !alu_fast_operands(c, i, f, &a, &b))
-		return slow(c, i);
-	if (f == F_ANY && (r = alu_operands(c, i, store, &a, &b)) != STEP_RETIRED)
+	enum cpu_step r;
+	if (!alu_inputs(c, i, store, f, slow, &a, &b, &r))
 		return r;
 	b &= m;
 	u64 res, cin = 0;
@@ -127,10 +141,8 @@ logic(struct vx_cpu *c, const struct insn *i, enum logic l, bool store, enum for
 	u64 a, b;
 	unsigned size = form_size(f) ? form_size(f) : i->op[0].size;
 	u64 m = size_mask_sz(form_size(f), size);
-	enum cpu_step r = STEP_RETIRED;
-	if (f != F_ANY && !alu_fast_operands(c, i, f, &a, &b))
-		return slow(c, i);
-	if (f == F_ANY && (r = alu_operands(c, i, store, &a, &b)) != STEP_RETIRED)
+	enum cpu_step r;
+	if (!alu_inputs(c, i, store, f, slow, &a, &b, &r))
 		return r;
 	u64 res = (l == L_AND ? a & b : l == L_OR ? a | b : a ^ b) & m;
 	if (store && (r = alu_result(c, i, f, res)) != STEP_RETIRED)
