@@ -87,13 +87,14 @@ enum cpu_step vmexit_load_host_state(struct vx_cpu *c);
  * first, which loads them as the exit would have.
  */
 void vmx_unpark_now(struct vx_cpu *c);
-/* The base a VM exit saves for segment register s (27.3.2: unusable SS/DS/ES, LDTR). */
-u64 vmx_saved_base(const struct vx_cpu *c, unsigned s, const struct seg *g);
 static inline void vmx_unpark(struct vx_cpu *c)
 {
 	if (__builtin_expect(c->vmx.parked, 0))
 		vmx_unpark_now(c);
 }
+
+/* The base a VM exit saves for segment register s (27.3.2: unusable SS/DS/ES, LDTR). */
+u64 vmx_saved_base(const struct vx_cpu *c, unsigned s, const struct seg *g);
 
 /* VMX-abort indicators (27.7 "VMX Aborts"), written at byte 4 of the current VMCS region. */
 enum vmx_abort {

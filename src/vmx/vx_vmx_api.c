@@ -180,29 +180,6 @@ struct vx_vmx_result vx_vmread(struct vx_cpu *c, u64 enc, u64 *val)
 	return vmread_full(c, enc, val);
 }
 
-struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n)
-{
-	if (__builtin_expect(vmx_insn_vmcs_access_ok(c), 1)) {
-		const u64 *field = c->vmx.vmcs.field;
-		unsigned k;
-		for (k = 0; k < n; k++) {
-			bool high;
-			int s = vmx_slot(c, enc[k], &high);
-			if (s < 0)
-				break;
-			val[k] = high ? field[s] >> 32 : field[s];
-		}
-		if (k == n)
-			return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
-	}
-	for (unsigned k = 0; k < n; k++) {
-		struct vx_vmx_result r = vx_vmread(c, enc[k], &val[k]);
-		if (r.outcome != VX_VMSUCCEED)
-			return r;
-	}
-	return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
-}
-
 /* Where each field of l is kept: l->slot, l->shift (32 for a "high" access); false when one
  * is not a field this processor supports (the list is then read field by field). */
 static bool list_resolve(struct vx_cpu *c, struct vx_vmcs_list *l)
@@ -235,7 +212,18 @@ struct vx_vmx_result vx_vmread_list(struct vx_cpu *c, struct vx_vmcs_list *l, u6
 			val[k] = field[l->slot[k]] >> l->shift[k];
 		return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
 	}
-	return vx_vmread_n(c, l->enc, val, l->n);
+	for (unsigned k = 0; k < l->n; k++) { /* one by one: the first failure, in order */
+		struct vx_vmx_result r = vx_vmread(c, l->enc[k], &val[k]);
+		if (r.outcome != VX_VMSUCCEED)
+			return r;
+	}
+	return (struct vx_vmx_result){.outcome = VX_VMSUCCEED};
+}
+
+struct vx_vmx_result vx_vmread_n(struct vx_cpu *c, const u32 *enc, u64 *val, unsigned n)
+{
+	struct vx_vmcs_list l = {.enc = enc, .n = n};
+	return vx_vmread_list(c, &l, val);
 }
 
 /* D79: a host-state field or the VM-exit controls written after a parked exit would change
