@@ -94,18 +94,23 @@ void hv_warn_once(struct hv_vcpu *v, unsigned bit, const char *msg)
 
 /* ---- VMCS and register access ---- */
 
+/* The first failed VMREAD/VMWRITE (field, bit 31 for a read) and its VM-instruction error. */
+static void remember_failure(struct hv_vcpu *v, u32 field, struct vx_vmx_result r)
+{
+	if (r.outcome == VX_VMSUCCEED || v->vmcs_err_field)
+		return;
+	v->vmcs_err_field = field;
+	v->vmcs_err = r.outcome == VX_VMFAIL_VALID ? r.error : 0;
+}
+
 /* The out-of-line halves of hv_vmread/hv_vmwrite (vcpu.h): the processor's VMREAD, then
  * the register cache filled, or a failure remembered. */
 u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k)
 {
 	u64 val = 0;
 	struct vx_vmx_result r = vx_vmread(v->cpu, enc, &val);
-	if (r.outcome != VX_VMSUCCEED) {
-		if (!v->vmcs_err_field) {
-			v->vmcs_err_field = enc | 0x80000000u; /* bit 31: a read */
-			v->vmcs_err = r.outcome == VX_VMFAIL_VALID ? r.error : 0;
-		}
-	} else if (k >= 0) {
+	remember_failure(v, enc | 0x80000000u, r);
+	if (r.outcome == VX_VMSUCCEED && k >= 0) {
 		v->cache[k] = val;
 		v->cached |= (u8)(1u << k);
 	}
@@ -114,8 +119,7 @@ u64 hv_vmread_slow(struct hv_vcpu *v, u32 enc, int k)
 
 void hv_vmread_list(struct hv_vcpu *v, struct vx_vmcs_list *l, u64 *val)
 {
-	struct vx_vmx_result r = vx_vmread_list(v->cpu, l, val);
-	if (r.outcome == VX_VMSUCCEED || v->vmcs_err_field)
+	if (vx_vmread_list(v->cpu, l, val).outcome == VX_VMSUCCEED)
 		return;
 	for (unsigned k = 0; k < l->n && !v->vmcs_err_field; k++) /* the first that fails */
 		hv_vmread_slow(v, l->enc[k], -1);
@@ -123,11 +127,7 @@ void hv_vmread_list(struct hv_vcpu *v, struct vx_vmcs_list *l, u64 *val)
 
 void hv_vmwrite_slow(struct hv_vcpu *v, u32 enc, u64 val)
 {
-	struct vx_vmx_result r = vx_vmwrite(v->cpu, enc, val);
-	if (r.outcome != VX_VMSUCCEED && !v->vmcs_err_field) {
-		v->vmcs_err_field = enc;
-		v->vmcs_err = r.outcome == VX_VMFAIL_VALID ? r.error : 0;
-	}
+	remember_failure(v, enc, vx_vmwrite(v->cpu, enc, val));
 }
 
 /* The CPL is SS.DPL (Vol. 3A 5.5 "Privilege Levels"; 26.3.1.2 requires CS.DPL = SS.DPL). */
